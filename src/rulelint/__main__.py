@@ -1,0 +1,3 @@
+from rulelint.cli import main
+
+main()

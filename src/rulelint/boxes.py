@@ -1,0 +1,178 @@
+"""Conditions to sets: the match of a rule as a box (a product of per-field sets).
+
+Exact for equals, lists, not_in, ranges, cidr, prefix, enum and bool. A glob that is a
+literal, ``text*`` or ``*`` is exact too; any other glob is approximated from both sides:
+``box`` over-approximates it (strings with its literal head), ``under`` leaves it out
+(nothing is surely matched). Analyses that claim coverage use ``under`` for the covering
+rules and ``box`` for the covered one, so a glob can only make them say less, never wrong.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from typing import Any
+
+from rulelint.conditions import Condition, as_ip, glob_shape
+from rulelint.sets import (
+    Domain,
+    IntervalSet,
+    StrSet,
+    box_point,
+    network_interval,
+)
+
+
+def _ip_set(values: tuple) -> IntervalSet:
+    return IntervalSet.of(network_interval(as_ip(v)) for v in values)
+
+
+def condition_sets(c: Condition, dom: Domain) -> tuple[Any, Any]:
+    """(over, under) sets of a condition within the field's domain; equal when exact."""
+    kind = dom.kind
+    if kind == "string":
+        if c.op == "eq":
+            s = StrSet.values(c.values)
+        elif c.op == "not_in":
+            s = StrSet.not_values(c.values)
+        elif c.op == "prefix":
+            s = StrSet.prefixes(c.values)
+        else:  # glob
+            over = StrSet.empty()
+            under = StrSet.empty()
+            for p in c.values:
+                shape, text = glob_shape(p)
+                if shape == "literal":
+                    exact = StrSet.values([text])
+                elif shape in ("prefix", "any"):
+                    exact = StrSet.prefixes([text])
+                else:
+                    over = over | StrSet.prefixes([text])
+                    continue
+                over, under = over | exact, under | exact
+            return over, under
+        return s, s
+    if kind == "enum":
+        vals = dom.values
+        if c.op == "eq":
+            s = frozenset(c.values)
+        elif c.op == "not_in":
+            s = frozenset(vals) - frozenset(c.values)
+        elif c.op == "prefix":
+            s = frozenset(v for v in vals if any(v.startswith(p) for p in c.values))
+        else:
+            s = frozenset(v for v in vals if any(fnmatchcase(v, p) for p in c.values))
+        return s, s
+    if kind == "bool":
+        s = frozenset(c.values)
+        if c.op == "not_in":
+            s = frozenset({False, True}) - s
+        return s, s
+    if kind == "int":
+        if c.op == "bounds":
+            s = IntervalSet.of([(c.lo, c.hi)])
+        else:
+            s = IntervalSet.points(c.values)
+            if c.op == "not_in":
+                s = dom.complement(s)
+        s = dom.clip(s)
+        return s, s
+    # ip
+    if c.op == "cidr":
+        s = IntervalSet.of(network_interval(n) for n in c.values)
+    else:
+        s = _ip_set(c.values)
+        if c.op == "not_in":
+            s = dom.complement(s)
+    s = dom.clip(s)
+    return s, s
+
+
+def build_box(entry: Any, domains: dict[str, Domain]) -> None:
+    """Set ``entry.box`` / ``entry.under`` (None: matches nothing) and ``entry.exact``."""
+    box: dict[str, Any] = {}
+    under: dict[str, Any] = {}
+    exact = True
+    empty = False
+    under_empty = False
+    for f, c in entry.conditions.items():
+        dom = domains[f]
+        over_s, under_s = condition_sets(c, dom)
+        if over_s != under_s:
+            exact = False
+        if not over_s:
+            empty = True
+        if not under_s:
+            under_empty = True
+        if not dom.is_full(over_s):
+            box[f] = over_s
+        if not dom.is_full(under_s):
+            under[f] = under_s
+    entry.exact = exact
+    if empty:
+        entry.box = entry.under = None
+        return
+    entry.box = box
+    entry.under = box if exact else (None if under_empty else under)
+
+
+def witness_event(
+    box: dict[str, Any], domains: dict[str, Domain], rules: list[Any], fields: set[str]
+) -> dict[str, Any] | None:
+    """A concrete event inside ``box`` with a value for each field in ``fields`` that really
+    matches the real conditions of each rule in ``rules`` whose box contains the box.
+
+    For exact rules the box point is the answer. Where a rule has an opaque glob on a field,
+    candidates derived from the glob are tried; None when none is found (then nothing is
+    claimed)."""
+    prefer: dict[str, list[Any]] = {}
+    for r in rules:
+        for f, c in r.conditions.items():
+            if c.op == "glob":
+                prefer.setdefault(f, []).extend(glob_candidates(c.values))
+            elif c.op in ("eq",) and domains[f].kind in ("string", "enum"):
+                prefer.setdefault(f, []).extend(c.values)
+    event = box_point(box, domains, prefer)
+    for f in fields:
+        if f not in event:
+            event[f] = domains[f].witness(domains[f].full())
+    from rulelint.conditions import matches
+
+    for r in rules:
+        for f, c in r.conditions.items():
+            if c.op == "glob" and not matches(c, domains[f].kind, event.get(f)):
+                return None
+    return event
+
+
+def glob_candidates(patterns: tuple[str, ...]) -> list[str]:
+    out = []
+    for p in patterns:
+        out.append(_instantiate(p, ""))
+        out.append(_instantiate(p, "x"))
+    return out
+
+
+def _instantiate(pattern: str, star: str) -> str:
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "*":
+            out.append(star)
+        elif ch == "?":
+            out.append("x")
+        elif ch == "[":
+            j = pattern.find("]", i + 2)
+            if j == -1:
+                out.append("[")
+            else:
+                body = pattern[i + 1 : j]
+                if body.startswith("!"):
+                    out.append("~" if "~" not in body else "\u00a7")
+                else:
+                    out.append(body[0])
+                i = j
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)

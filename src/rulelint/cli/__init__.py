@@ -1,0 +1,45 @@
+"""The command line. Thin: it parses options, calls library functions, and renders."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from rulelint import __version__
+
+app = typer.Typer(
+    name="rulelint",
+    help="Lint and consolidate capped exception-rule lists kept as YAML.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"rulelint {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """rulelint: how close your exception rules are to the cap, and what to remove or merge."""
+
+
+from rulelint.cli import check as _check  # noqa: E402,F401  (registers commands)
+from rulelint.cli import docs as _docs  # noqa: E402,F401
+from rulelint.cli import evaluate as _evaluate  # noqa: E402,F401
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        print("rulelint: interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,204 @@
+"""The check pipeline: files -> project -> passes -> findings -> filters -> report.
+
+Nothing here prints. ``run_check`` returns a ``Report`` that any renderer can draw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rulelint.config import ConfigError, Settings
+from rulelint.files import SourceFile, discover
+from rulelint.findings import Finding, Severity
+from rulelint.passes import all_passes
+from rulelint.project import Project, load_project
+from rulelint.registry import CHECKS, is_enabled, unknown_selectors
+
+
+@dataclass
+class Context:
+    """What a pass sees: the loaded project, the settings, which codes are on, and a cache
+    shared between passes (the overlap index, the merge plan...)."""
+
+    project: Project
+    settings: Settings
+    enabled: Callable[[str], bool]
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RulesetSummary:
+    name: str
+    rules: int
+    max_rules: int | None
+    mergeable_slots: int = 0
+    semantics: str = "first-match"
+    warn_ratio: float = 0.8
+
+
+@dataclass
+class Report:
+    project: Project
+    findings: list[Finding]
+    rulesets: list[RulesetSummary]
+    sources: list[SourceFile]
+    used_default_paths: bool = False
+    suppressed: int = 0
+
+    def counts(self) -> dict[str, int]:
+        c = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            c[str(f.severity)] += 1
+        return c
+
+    def summary(self) -> dict[str, Any]:
+        c = self.counts()
+        return {
+            "files": len(self.sources),
+            "rules": self.project.rule_count,
+            "errors": c["error"],
+            "warnings": c["warning"],
+            "infos": c["info"],
+            "rulesets": [
+                {
+                    "name": rs.name,
+                    "rules": rs.rules,
+                    "max_rules": rs.max_rules,
+                    "mergeable_slots": rs.mergeable_slots,
+                }
+                for rs in self.rulesets
+            ],
+        }
+
+    def fails(self, level: Severity) -> bool:
+        return any(f.severity.rank >= level.rank for f in self.findings)
+
+
+def fingerprint(f: Finding) -> str:
+    """Stable identity of a finding: code, ruleset, rule ids and rule content; never lines."""
+    parts = [f.code, f.ruleset or "", ",".join(f.rule_ids)]
+    if f.rule_ids or f.content_key:
+        parts.append(f.content_key)
+    else:  # file-level findings (YAML errors): the file and the message
+        parts.extend([f.file or "", f.message])
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def make_enabled(settings: Settings) -> Callable[[str], bool]:
+    bad = unknown_selectors([*settings.select, *settings.ignore])
+    if bad:
+        raise ConfigError(
+            f"unknown check code or prefix {bad[0]!r} in select/ignore; "
+            "`rulelint rule` lists the codes"
+        )
+    cache: dict[str, bool] = {}
+    select, ignore = settings.select, settings.ignore
+
+    def enabled(code: str) -> bool:
+        v = cache.get(code)
+        if v is None:
+            v = cache[code] = is_enabled(code, select, ignore)
+        return v
+
+    return enabled
+
+
+def analyse(project: Project, settings: Settings) -> tuple[list[Finding], Context]:
+    """Run every enabled pass; return all findings (not yet filtered by suppressions)."""
+    enabled = make_enabled(settings)
+    ctx = Context(project, settings, enabled)
+    findings = [f for f in project.findings if enabled(f.code)]
+    for p in all_passes():
+        if not any(enabled(c) for c in p.codes):
+            continue
+        findings.extend(f for f in p.run(ctx) if enabled(f.code))
+    for f in findings:
+        if f.fingerprint is None:
+            f.fingerprint = fingerprint(f)
+    return findings, ctx
+
+
+def apply_suppressions(project: Project, findings: list[Finding], enabled) -> tuple[list[Finding], int]:
+    """Inline ``# rulelint: ignore[CODES] reason`` on a rule's id line; report unused ones."""
+    by_key = {}
+    for rs in project.rulesets.values():
+        for r in rs.rules:
+            if r.suppress:
+                by_key[(rs.name, r.id, r.file)] = r
+    if not by_key:
+        return findings, 0
+    used: set[tuple[int, str]] = set()
+    kept: list[Finding] = []
+    dropped = 0
+    for f in findings:
+        r = by_key.get((f.ruleset, f.rule_ids[0], f.file)) if f.rule_ids else None
+        if r is not None:
+            code = next((c for c in r.suppress if f.code.startswith(c) or c == "ALL"), None)
+            if code is not None:
+                used.add((id(r), code))
+                dropped += 1
+                continue
+        kept.append(f)
+    if enabled("RL901"):
+        for (rs_name, rid, file), r in by_key.items():
+            for code in r.suppress:
+                if (id(r), code) in used:
+                    continue
+                known = code == "ALL" or any(c.startswith(code) for c in CHECKS)
+                why = "suppresses nothing" if known else "names no known check"
+                f = Finding(
+                    "RL901",
+                    f"`# rulelint: ignore[{code}]` on rule {rid!r} {why}; remove it",
+                    file, r.suppress_line, ruleset=rs_name, rule_ids=[rid],
+                    content_key=f"{code}|{r.content()}",
+                )
+                f.fingerprint = fingerprint(f)
+                kept.append(f)
+    return kept, dropped
+
+
+def load_rules(paths: list[Path] | None, settings: Settings) -> Project:
+    """Discover the rule files and load them into a project (RL001-RL005 on the way)."""
+    sources, used_default = discover(paths, settings)
+    if not sources:
+        if used_default:
+            raise ConfigError(
+                "no rule files found: looked for rules.yaml, rules.example.yaml and "
+                "rules/**/*.yaml here; pass paths or set `paths:` in rulelint.yaml"
+            )
+        raise ConfigError("no rule files found in the given paths")
+    project = load_project(sources, settings)
+    project.used_default_paths = used_default
+    return project
+
+
+def run_check(
+    paths: list[Path] | None,
+    settings: Settings,
+    *,
+    project: Project | None = None,
+) -> Report:
+    if project is None:
+        project = load_rules(paths, settings)
+    sources = [f.source for f in project.files]
+    used_default = project.used_default_paths
+    findings, ctx = analyse(project, settings)
+    findings, suppressed = apply_suppressions(project, findings, ctx.enabled)
+    findings.sort(key=Finding.sort_key)
+    mergeable = ctx.cache.get("mergeable_slots", {})
+    summaries = [
+        RulesetSummary(
+            rs.name,
+            rs.slot_count,
+            rs.max_rules,
+            mergeable.get(rs.name, 0),
+            rs.semantics,
+            rs.warn_ratio,
+        )
+        for rs in project.rulesets.values()
+    ]
+    return Report(project, findings, summaries, sources, used_default, suppressed)

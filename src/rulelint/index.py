@@ -1,0 +1,194 @@
+"""Candidate index: which rules can overlap a given box, without comparing every pair.
+
+Per field we keep
+  * hash buckets for rules that allow a finite set of values (strings, enum, bool),
+    plus the sorted bucket keys so a prefix query is a bisect range;
+  * a static interval tree (sorted by low end, with subtree maxima of the high end) for
+    int and ip fields;
+  * an "open" list of rules whose set on the field is neither (cofinite, prefix...);
+  * the rules that do not constrain the field at all.
+A query picks the field with the fewest candidates and returns those; the exact set algebra
+then runs only on them. Building is O(n log n), a query O(log n + k).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rulelint.sets import IntervalSet, StrSet
+
+
+class IntervalTree:
+    """Static interval-overlap index over (lo, hi, item) with inclusive ends."""
+
+    __slots__ = ("los", "his", "items", "maxhi", "n")
+
+    def __init__(self, entries: Iterable[tuple[Any, Any, int]]) -> None:
+        data = sorted(entries, key=lambda e: (e[0], e[1]))
+        self.los = [e[0] for e in data]
+        self.his = [e[1] for e in data]
+        self.items = [e[2] for e in data]
+        self.n = n = len(data)
+        # implicit balanced tree over the sorted array: node (lo, hi) covers [lo, hi)
+        self.maxhi: dict[tuple[int, int], Any] = {}
+        if n:
+            self._build(0, n)
+
+    def _build(self, lo: int, hi: int) -> Any:
+        stack = [(lo, hi, False)]
+        while stack:
+            a, b, done = stack.pop()
+            if b - a <= 16:
+                self.maxhi[(a, b)] = max(self.his[a:b])
+                continue
+            mid = (a + b) // 2
+            if done:
+                self.maxhi[(a, b)] = max(self.maxhi[(a, mid)], self.maxhi[(mid, b)])
+            else:
+                stack.append((a, b, True))
+                stack.append((a, mid, False))
+                stack.append((mid, b, False))
+        return self.maxhi[(lo, hi)]
+
+    def query(self, qlo: Any, qhi: Any, out: set[int]) -> None:
+        """Add every item whose interval meets [qlo, qhi]."""
+        if not self.n:
+            return
+        end = bisect.bisect_right(self.los, qhi)  # only entries starting at or before qhi
+        if end == 0:
+            return
+        stack = [(0, self.n)]
+        his, items, maxhi = self.his, self.items, self.maxhi
+        while stack:
+            a, b = stack.pop()
+            if a >= end:
+                continue
+            if maxhi[(a, b)] < qlo:
+                continue
+            if b - a <= 16:
+                for i in range(a, min(b, end)):
+                    if his[i] >= qlo:
+                        out.add(items[i])
+                continue
+            mid = (a + b) // 2
+            stack.append((a, mid))
+            stack.append((mid, b))
+
+
+def _finite(s: Any) -> frozenset | None:
+    if isinstance(s, frozenset):
+        return s
+    if isinstance(s, StrSet):
+        return s.finite_values()
+    return None
+
+
+class _FieldIndex:
+    __slots__ = ("buckets", "keys", "tree", "open", "constrained")
+
+    def __init__(self) -> None:
+        self.buckets: dict[Any, list[int]] = defaultdict(list)
+        self.keys: list[str] = []
+        self.tree: IntervalTree | None = None
+        self.open: list[int] = []
+        self.constrained: set[int] = set()
+
+
+class OverlapIndex:
+    def __init__(self, boxes: Sequence[dict | None]) -> None:
+        """``boxes[i]`` is the (over-approximated) match box of rule i, None for rules that
+        match nothing (never returned)."""
+        self.boxes = boxes
+        self.n = len(boxes)
+        self.present = [i for i, b in enumerate(boxes) if b is not None]
+        fields: dict[str, _FieldIndex] = defaultdict(_FieldIndex)
+        intervals: dict[str, list[tuple[Any, Any, int]]] = defaultdict(list)
+        for i in self.present:
+            for f, s in boxes[i].items():
+                fi = fields[f]
+                fi.constrained.add(i)
+                if isinstance(s, IntervalSet):
+                    for lo, hi in s.iv:
+                        intervals[f].append((lo, hi, i))
+                    continue
+                vals = _finite(s)
+                if vals is not None:
+                    for v in vals:
+                        fi.buckets[v].append(i)
+                else:
+                    fi.open.append(i)
+        for f, fi in fields.items():
+            fi.keys = sorted(k for k in fi.buckets if isinstance(k, str))
+            if f in intervals:
+                fi.tree = IntervalTree(intervals[f])
+        self.fields = dict(fields)
+        self._free_cache: dict[str, list[int]] = {}
+
+    def _free(self, f: str) -> list[int]:
+        got = self._free_cache.get(f)
+        if got is None:
+            fi = self.fields.get(f)
+            cons = fi.constrained if fi else set()
+            got = self._free_cache[f] = [i for i in self.present if i not in cons]
+        return got
+
+    def _field_candidates(self, f: str, s: Any) -> set[int] | None:
+        """Rules constrained on f whose set may meet s; None when we cannot narrow."""
+        fi = self.fields.get(f)
+        if fi is None:
+            return set()
+        out: set[int] = set()
+        if isinstance(s, IntervalSet):
+            if fi.tree is not None:
+                for lo, hi in s.iv:
+                    fi.tree.query(lo, hi, out)
+            out.update(fi.open)
+            return out
+        vals = _finite(s)
+        if vals is not None:
+            for v in vals:
+                b = fi.buckets.get(v)
+                if b:
+                    out.update(b)
+            out.update(fi.open)
+            return out
+        if isinstance(s, StrSet):
+            prefixes = s.true_prefixes() if hasattr(s, "true_prefixes") else None
+            if prefixes is None:
+                return None
+            for p in prefixes:
+                if p == "":
+                    return None
+                lo = bisect.bisect_left(fi.keys, p)
+                hi = bisect.bisect_left(fi.keys, p + "\U0010ffff")
+                for k in fi.keys[lo:hi]:
+                    out.update(fi.buckets[k])
+            for v in s.true_values() if hasattr(s, "true_values") else ():
+                b = fi.buckets.get(v)
+                if b:
+                    out.update(b)
+            out.update(fi.open)
+            return out
+        return None
+
+    def candidates(self, box: dict) -> list[int]:
+        """Indices of rules whose box may intersect ``box`` (a superset; sorted)."""
+        best: set[int] | None = None
+        best_free: list[int] = []
+        best_size = None
+        for f, s in box.items():
+            free = self._free(f)
+            if best_size is not None and len(free) >= best_size:
+                continue
+            cand = self._field_candidates(f, s)
+            if cand is None:
+                continue
+            size = len(cand) + len(free)
+            if best_size is None or size < best_size:
+                best, best_free, best_size = cand, free, size
+        if best is None:
+            return list(self.present)
+        return sorted(best.union(best_free))
