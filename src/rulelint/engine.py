@@ -47,7 +47,10 @@ class Report:
     rulesets: list[RulesetSummary]
     sources: list[SourceFile]
     used_default_paths: bool = False
-    suppressed: int = 0
+    suppressed: int = 0  # inline and baseline together
+    baselined: int = 0  # of which by --baseline
+    base_ref: str | None = None  # --base: only findings added over this ref are listed
+    not_added: int = 0  # --base: findings left out because the ref already had them
 
     def counts(self) -> dict[str, int]:
         c = {"error": 0, "warning": 0, "info": 0}
@@ -181,13 +184,24 @@ def run_check(
     settings: Settings,
     *,
     project: Project | None = None,
+    baseline: Any = None,
+    base_ref: str | None = None,
 ) -> Report:
+    """passes -> inline suppressions -> ``baseline`` (a ``baseline.Baseline``) -> ``--base``."""
     if project is None:
         project = load_rules(paths, settings)
     sources = [f.source for f in project.files]
     used_default = project.used_default_paths
     findings, ctx = analyse(project, settings)
     findings, suppressed = apply_suppressions(project, findings, ctx.enabled)
+    baselined = not_added = 0
+    if baseline is not None:
+        findings, baselined = baseline.apply(findings, ctx.enabled)
+    if base_ref is not None:
+        from rulelint.basediff import keep_added, load_base
+
+        base = load_base(base_ref, paths, settings, project)
+        findings, not_added = keep_added(findings, project, base, settings)
     findings.sort(key=Finding.sort_key)
     mergeable = ctx.cache.get("mergeable_slots", {})
     summaries = [
@@ -201,4 +215,7 @@ def run_check(
         )
         for rs in project.rulesets.values()
     ]
-    return Report(project, findings, summaries, sources, used_default, suppressed)
+    return Report(
+        project, findings, summaries, sources, used_default, suppressed + baselined,
+        baselined, base_ref, not_added,
+    )

@@ -392,7 +392,7 @@ class IntervalSet:
         pos = iv[i][0] if i < len(iv) else None
         if pos is None:
             return neg  # type: ignore[return-value]
-        if neg is None:
+        if neg is None or pos <= -neg:
             return pos
         return neg
 
@@ -884,6 +884,15 @@ class StrSet:
             return _INF
         return sum(1 for _, v in self.E if v)
 
+    def true_prefixes(self) -> tuple[str, ...]:
+        """The prefixes of the regions in the set: every member starts with one of them or is
+        one of :meth:`true_values` (for indexing; ``""`` means "cannot narrow")."""
+        return tuple(q for q, v in self.K if v)
+
+    def true_values(self) -> tuple[str, ...]:
+        """The strings listed as members (see :meth:`true_prefixes`)."""
+        return tuple(e for e, v in self.E if v)
+
     def witness(self, prefer: Iterable[str] = ()) -> str:
         """A member, as readable as possible.
 
@@ -1022,10 +1031,17 @@ def _combine(a: StrSet, b: StrSet, op: Callable[[bool, bool], bool]) -> StrSet:
         rb = bK[0][1]
         rv = op(ra, rb)
         aE, bE = a.E, b.E
-        if not aE or not bE:
-            # Only one side lists strings: walk it in order.
-            if aE:
+        if not bE or op(ra, True) == op(ra, False):
+            # Only strings listed in a can differ from rv (e.g. finite & any): walk a.E.
+            if bE:
+                eb = b._edict()
+                E = tuple((e, m) for e, v in aE if (m := op(v, eb.get(e, rb))) != rv)
+            else:
                 E = tuple((e, m) for e, v in aE if (m := op(v, rb)) != rv)
+        elif not aE or op(True, rb) == op(False, rb):
+            if aE:
+                ea = a._edict()
+                E = tuple((e, m) for e, v in bE if (m := op(ea.get(e, ra), v)) != rv)
             else:
                 E = tuple((e, m) for e, v in bE if (m := op(ra, v)) != rv)
         else:
@@ -1165,8 +1181,10 @@ _S_FULL = _mk_s(_ROOT_T, ())
 KINDS = ("string", "enum", "bool", "int", "ip")
 
 _BOOL_FULL = frozenset({False, True})
-_STR_LOG_CAP = 64 * math.log(2)  # log-size stand-in for an infinite set of strings
-_INT_LOG_CAP = 64 * math.log(2)  # log-size stand-in for all integers
+# Log-size stand-ins for infinite sets (ranking only): an infinite set of strings or all
+# integers counts as 2**1000 members, more than any finite set measured here.
+_STR_LOG_CAP = 1000 * math.log(2)
+_INT_LOG_CAP = 1000 * math.log(2)
 
 
 @dataclass(frozen=True)
@@ -1183,6 +1201,7 @@ class Domain:
     min: int | None = None
     max: int | None = None
     _full: Any = field(default=None, init=False, repr=False, compare=False, hash=False)
+    _full_log: float = field(default=0.0, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         kind = self.kind
@@ -1214,6 +1233,7 @@ class Domain:
         else:
             full = IP_UNIVERSE
         object.__setattr__(self, "_full", full)
+        object.__setattr__(self, "_full_log", self.log_size(full))
 
     def full(self) -> Any:
         return self._full
@@ -1247,9 +1267,9 @@ class Domain:
     def log_size(self, s: Any) -> float:
         """A cheap natural-log size estimate, for ranking; ``-inf`` for the empty set.
 
-        Infinite sets of strings are measured as ``2**64`` times the fraction of the string
-        space they take under a uniform 26-letter alphabet; unbounded integer sets as
-        ``2**64`` (halved for a half-line).
+        Infinite sets of strings are measured as ``2**1000`` times the fraction of the string
+        space they take under a uniform 26-letter alphabet (at least ``1e-300``); unbounded
+        integer sets as ``2**1000`` (halved for a half-line); finite sets by their size.
         """
         if isinstance(s, frozenset):
             n = len(s)
@@ -1262,7 +1282,7 @@ class Domain:
             right = iv[-1][1] == _INF
             if left or right:
                 return _INT_LOG_CAP - (0.0 if left and right else math.log(2))
-            return math.log(sum(hi - lo + 1 for lo, hi in iv))
+            return min(math.log(sum(hi - lo + 1 for lo, hi in iv)), _INT_LOG_CAP - 1.0)
         # StrSet
         if s.is_finite():
             n = sum(1 for _, v in s.E if v)
@@ -1458,7 +1478,7 @@ def box_measure(box: Mapping[str, Any], domains: Mapping[str, Domain]) -> float:
         ls = d.log_size(s)
         if ls == _NINF:
             return _NINF
-        total += ls - d.log_size(d._full)
+        total += ls - d._full_log
     return total
 
 

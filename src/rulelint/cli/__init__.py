@@ -35,6 +35,7 @@ def _root(
 from rulelint.cli import check as _check  # noqa: E402,F401  (registers commands)
 from rulelint.cli import docs as _docs  # noqa: E402,F401
 from rulelint.cli import evaluate as _evaluate  # noqa: E402,F401
+from rulelint.cli import merge as _merge  # noqa: E402,F401
 
 
 def main() -> None:

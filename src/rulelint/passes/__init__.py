@@ -20,6 +20,6 @@ class Pass:
 
 
 def all_passes() -> list[Pass]:
-    from rulelint.passes import duplicates, limits, metadata, overlap
+    from rulelint.passes import duplicates, limits, mergeable, metadata, overlap
 
-    return [limits.PASS, metadata.PASS, duplicates.PASS, overlap.PASS]
+    return [limits.PASS, metadata.PASS, duplicates.PASS, overlap.PASS, mergeable.PASS]

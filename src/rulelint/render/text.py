@@ -7,13 +7,13 @@ from typing import Any
 
 from rich.console import Console, Group
 from rich.markup import escape
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from rulelint.engine import Report, RulesetSummary
 from rulelint.findings import Finding, Severity
 
+_CONSOLE_MEASURE = Console(width=10_000, color_system=None)
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -29,7 +29,19 @@ def format_event(event: dict[str, Any]) -> str:
     return ", ".join(f"{k}={format_value(v)}" for k, v in sorted(event.items())) or "(any event)"
 
 
-def _finding_lines(f: Finding) -> list[Any]:
+INDENT = " " * 9
+
+
+def _indented(text: Text, width: int) -> list[Text]:
+    """``text`` wrapped to ``width`` with a hanging indent, no trailing padding."""
+    out = []
+    for line in text.wrap(_CONSOLE_MEASURE, max(20, width - len(INDENT))):
+        line.rstrip()
+        out.append(Text(INDENT) + line)
+    return out
+
+
+def _finding_lines(f: Finding, width: int) -> list[Text]:
     """``  211  error    RL302 shadowed`` then the message (and witness) indented below."""
     pos = f"{f.line}" if f.line else "-"
     head = Text()
@@ -37,12 +49,12 @@ def _finding_lines(f: Finding) -> list[Any]:
     head.append(f"{str(f.severity):<8}", style=STYLE[f.severity])
     head.append(f"{f.code} ", style="bold")
     head.append(f.name, style="dim")
-    lines: list[Any] = [head, Padding(Text(f.message), (0, 0, 0, 9), expand=False)]
+    lines = [head, *_indented(Text(f.message), width)]
     if f.witness is not None:
         w = Text()
         w.append("witness: ", style="dim")
         w.append(format_event(f.witness))
-        lines.append(Padding(w, (0, 0, 0, 9), expand=False))
+        lines.extend(_indented(w, width))
     return lines
 
 
@@ -76,8 +88,8 @@ def render(report: Report, console: Console, *, quiet: bool = False) -> None:
     for file in sorted(by_file):
         console.print(Text(file, style="bold underline"))
         for f in by_file[file]:
-            for line in _finding_lines(f):
-                console.print(line)
+            for line in _finding_lines(f, console.width):
+                console.print(line, soft_wrap=True)
         console.print()
     if quiet:
         return

@@ -1,0 +1,206 @@
+"""``rulelint suggest-merge``: propose merges that free slots, prove them, optionally apply."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from rulelint.cli import app
+from rulelint.cli.common import (
+    Color,
+    ColorOpt,
+    ConfigOpt,
+    DebugOpt,
+    PathsArg,
+    guarded,
+    make_console,
+    parse_today,
+)
+from rulelint.config import ConfigError, resolve_settings, split_codes
+from rulelint.engine import analyse, load_rules
+from rulelint.loading import to_plain
+from rulelint.project import Project
+from rulelint.render.text import format_event
+from rulelint.rewrite import (
+    apply_edits,
+    dump_rule,
+    dump_ruleset,
+    new_rule_list,
+    plan_edits,
+    write_output,
+)
+from rulelint.suggest import Suggestion, leftovers, suggest
+
+
+def _json_value(v: Any) -> Any:
+    return json.loads(json.dumps(to_plain(v), default=str))
+
+
+def suggestion_dict(s: Suggestion) -> dict[str, Any]:
+    p = s.plan
+    out: dict[str, Any] = {
+        "version": 1,
+        "ruleset": p.ruleset.name,
+        "before": p.before,
+        "after": p.after,
+        "max_rules": p.ruleset.max_rules,
+        "verified": s.verified,
+        "groups": [
+            {
+                "merged_id": g.merged_id,
+                "from": [m.id for m in g.members],
+                "fields": g.fields,
+                "slots_freed": g.freed,
+                "rule": _json_value(g.rule),
+            }
+            for g in p.groups
+        ],
+        "removed": [r.rule.id for r in p.removed],
+        "removed_reasons": {r.rule.id: r.reason for r in p.removed},
+    }
+    if p.target is not None:
+        out["target"] = p.target
+        out["target_reached"] = p.after <= p.target
+        out["left_for_review"] = s.leftovers
+    if s.difference is not None:
+        d = s.difference
+        out["difference"] = {"event": d.event, "old": d.old, "new": d.new}
+    return out
+
+
+def _leftovers(project: Project, settings, s: Suggestion) -> None:
+    from dataclasses import replace
+
+    sub = replace(settings, select=["RL401", "RL403", "RL404"], ignore=[])
+    findings, _ = analyse(project, sub)
+    s.leftovers = leftovers(s.ruleset, findings)
+
+
+def _render_text(s: Suggestion, console) -> None:
+    p = s.plan
+    rs = p.ruleset
+    cap = f" of {rs.max_rules}" if rs.max_rules else ""
+    console.print(Text(f"{rs.name} ({rs.semantics}): {p.before} rules{cap}", style="bold"))
+    if not p.groups and not p.removed:
+        console.print("  nothing to merge: no two rules with the same action and merge keys "
+                      "differ in only one field in a way one condition can express")
+    if p.groups:
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        table.add_column("merged id")
+        table.add_column("merges")
+        table.add_column("field")
+        table.add_column("frees", justify="right")
+        for g in p.groups:
+            table.add_row(g.merged_id, ", ".join(m.id for m in g.members), ", ".join(g.fields), str(g.freed))
+        console.print(table)
+        for g in p.groups:
+            console.print(Text(f"\n# {g.merged_id}: replaces {len(g.members)} rules", style="dim"))
+            console.print(Syntax(dump_rule(g.rule).rstrip("\n"), "yaml", background_color="default", word_wrap=True))
+    if p.removed:
+        console.print(Text("\nremove (no decision depends on them):", style="bold"))
+        for r in p.removed:
+            console.print(f"  - {r.rule.id} ({r.rule.file}:{r.rule.line}): {r.reason}")
+    console.print()
+    total = Text()
+    total.append(f"frees {p.freed} slot{'s' if p.freed != 1 else ''}: ", style="bold")
+    total.append(f"{p.before} → {p.after}{cap}")
+    console.print(total)
+    if p.target is not None:
+        if p.after <= p.target:
+            console.print(Text(f"target reached: {p.after} ≤ {p.target}", style="green"))
+        else:
+            console.print(Text(f"target not reached: {p.after} > {p.target} "
+                               f"({p.after - p.target} more to go)", style="yellow"))
+            for why, ids in sorted(s.leftovers.items()):
+                console.print(f"  {why} rules a human must decide on: {', '.join(ids)}")
+    if p.groups or p.removed:
+        if s.verified:
+            console.print(Text("verified equivalent: the new rule set takes the same decision as "
+                               "the old for every event (exact check)", style="green"))
+        else:
+            d = s.difference
+            console.print(Text("NOT verified: the new rule set decides differently on", style="bold red"))
+            console.print(f"  {format_event(d.event)}: old {d.old!r} (rule {d.old_rule}), "
+                          f"new {d.new!r} (rule {d.new_rule})")
+            console.print("  nothing was written; this is a bug in rulelint, please report it")
+
+
+@app.command("suggest-merge")
+@guarded
+def suggest_merge_cmd(
+    paths: PathsArg = None,
+    ruleset: Annotated[str | None, typer.Option("--ruleset", help="Only this ruleset.")] = None,
+    target: Annotated[int | None, typer.Option("--target", min=0, help="Stop once the ruleset fits N rules.")] = None,
+    include_redundant: Annotated[bool, typer.Option("--include-redundant", help="Also remove duplicate and redundant rules (RL201/RL301), one at a time, re-checking.")] = False,
+    merge_keys: Annotated[str | None, typer.Option("--merge-keys", help="Metadata merged rules must share (default: owner,enabled,expires; 'none' for none).")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the complete new rule set to this file.")] = None,
+    diff: Annotated[bool, typer.Option("--diff", help="Print the unified diff --apply would make.")] = False,
+    apply: Annotated[bool, typer.Option("--apply", help="Rewrite the rule files in place (atomically, only the rules it changes).")] = False,
+    today: Annotated[str | None, typer.Option("--today", help="Date for the expired/unused leftovers of --target.")] = None,
+    config: ConfigOpt = None,
+    color: ColorOpt = Color.auto,
+    debug: DebugOpt = False,
+) -> None:
+    """Propose merged rules that free slots and prove the new set decides exactly like the old."""
+    if format not in ("text", "json"):
+        raise ConfigError(f"--format {format!r}: use text or json")
+    settings = resolve_settings(config=config, today=parse_today(today))
+    keys = settings.config.merge.keys if merge_keys is None else [
+        k for k in split_codes([merge_keys]) if k.lower() != "none"
+    ]
+    allowed = {"owner", "enabled", "expires", "priority", "description", "ticket", "tags", "created", "reviewed", "cost"}
+    bad = [k for k in keys if k not in allowed]
+    if bad:
+        raise ConfigError(f"--merge-keys: {bad[0]!r} is not a rule field ({', '.join(sorted(allowed))})")
+    project = load_rules(list(paths) if paths else None, settings)
+    errors = [f for f in project.findings if str(f.severity) == "error"]
+    if apply and errors:
+        e = errors[0]
+        raise ConfigError(f"{e.file}:{e.line}: {e.message} — fix rule file errors before --apply")
+    names = [ruleset] if ruleset else sorted(project.rulesets)
+    if ruleset and ruleset not in project.rulesets:
+        raise ConfigError(f"no ruleset named {ruleset!r} (loaded: {', '.join(sorted(project.rulesets))})")
+    if output and len(names) != 1:
+        raise ConfigError("--output writes one ruleset; choose it with --ruleset")
+    results = []
+    for name in names:
+        s = suggest(project.rulesets[name], keys, include_redundant, target)
+        if target is not None and s.plan.after > target:
+            _leftovers(project, settings, s)
+        results.append(s)
+    console = make_console(color)
+    err = make_console(color, stderr=True)
+    if errors and format == "text":
+        err.print(Text(f"warning: {len(errors)} rule file error(s) (see `rulelint check`); "
+                       "rules with errors are left as they are", style="yellow"))
+    if format == "json":
+        docs = [suggestion_dict(s) for s in results]
+        print(json.dumps(docs[0] if len(docs) == 1 else {"version": 1, "rulesets": docs}, indent=2, default=str))
+    else:
+        for s in results:
+            _render_text(s, console)
+    if not all(s.verified for s in results):
+        raise typer.Exit(2)
+    edits = [e for s in results for e in plan_edits(s.plan)] if (diff or apply) else []
+    if diff:
+        out = sys.stderr if format == "json" else sys.stdout
+        for e in edits:
+            out.write(e.diff())
+    if output is not None:
+        s = results[0]
+        write_output(output, dump_ruleset(s.ruleset, new_rule_list(s.plan)))
+        if format == "text":
+            console.print(Text(f"wrote {output}", style="dim"))
+    if apply:
+        apply_edits(edits)
+        if format == "text":
+            files = ", ".join(e.display for e in edits) or "nothing to change"
+            console.print(Text(f"applied: {files}", style="bold green"))

@@ -1,0 +1,125 @@
+"""``--format markdown``: a report for a pull-request comment or ``$GITHUB_STEP_SUMMARY``.
+
+A headline, a table of the rulesets against their caps, and a table of findings (errors
+first). Cell text is escaped for GitHub-flavoured Markdown tables; the findings table is
+cut at ``MAX_ROWS`` so the comment stays under GitHub's size limits.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rulelint.engine import Report, RulesetSummary
+from rulelint.findings import Finding
+from rulelint.render.text import format_event
+
+MAX_ROWS = 200
+_SEV_ICON = {"error": "error", "warning": "warning", "info": "info"}
+
+
+def cell(s: str) -> str:
+    """Text safe inside a Markdown table cell (no pipes, no line breaks, no raw HTML)."""
+    s = s.replace("\\", "\\\\").replace("|", "\\|")
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    return s.replace("\n", "<br>")
+
+
+def code(s: str) -> str:
+    """An inline code span inside a table cell, whatever backticks ``s`` holds."""
+    s = s.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def headline(report: Report) -> str:
+    c = report.counts()
+    n_rules, n_files = report.project.rule_count, len(report.sources)
+    scope = f"{_plural(n_rules, 'rule')} in {_plural(n_files, 'file')}"
+    if not report.findings:
+        return f"**All checks passed** ({scope})"
+    parts = [
+        _plural(c["error"], "error"), _plural(c["warning"], "warning"), _plural(c["info"], "info")
+    ]
+    return f"**{', '.join(parts)}** ({scope})"
+
+
+def _headroom(rs: RulesetSummary) -> str:
+    if not rs.max_rules:
+        return "no cap"
+    left = rs.max_rules - rs.rules
+    used = f"{rs.rules / rs.max_rules:.0%} used"
+    if left < 0:
+        return f"**{-left} over the cap** ({used})"
+    flag = " ⚠️" if rs.rules >= rs.warn_ratio * rs.max_rules else ""
+    return f"{left} left ({used}){flag}"
+
+
+def rulesets_table(report: Report) -> list[str]:
+    lines = [
+        "| ruleset | rules | cap | headroom | mergeable slots |",
+        "|---|---:|---:|---|---:|",
+    ]
+    for rs in report.rulesets:
+        cap = str(rs.max_rules) if rs.max_rules is not None else "—"
+        lines.append(
+            f"| {cell(rs.name)} | {rs.rules} | {cap} | {_headroom(rs)} | {rs.mergeable_slots} |"
+        )
+    return lines
+
+
+def _finding_row(f: Finding) -> str:
+    where = f.file or "—"
+    if f.file and f.line:
+        where = f"{f.file}:{f.line}"
+    witness = code(format_event(f.witness)) if f.witness is not None else ""
+    return (
+        f"| {f.code} {f.name} | {_SEV_ICON[str(f.severity)]} | {code(where)} | "
+        f"{cell(f.message)} | {witness} |"
+    )
+
+
+def findings_table(findings: list[Finding]) -> list[str]:
+    ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.sort_key()))
+    lines = [
+        "| code | severity | file:line | message | witness |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [_finding_row(f) for f in ordered[:MAX_ROWS]]
+    if len(ordered) > MAX_ROWS:
+        lines.append("")
+        lines.append(
+            f"… and {len(ordered) - MAX_ROWS} more; run `rulelint check` for the full report."
+        )
+    return lines
+
+
+def render(report: Report) -> str:
+    out = ["## rulelint", "", headline(report), ""]
+    notes = []
+    base = getattr(report, "base_ref", None)
+    if base:
+        hidden = getattr(report, "not_added", 0)
+        notes.append(
+            f"Only findings this change adds over {code(base)} are shown"
+            + (f" ({_plural(hidden, 'finding')} already there are not)." if hidden else ".")
+        )
+    baselined = getattr(report, "baselined", 0)
+    inline = report.suppressed - baselined
+    if baselined:
+        notes.append(f"{_plural(baselined, 'finding')} suppressed by the baseline.")
+    if inline > 0:
+        notes.append(f"{_plural(inline, 'finding')} suppressed inline.")
+    if notes:
+        out += [" ".join(notes), ""]
+    if report.rulesets:
+        out += rulesets_table(report) + [""]
+    if report.findings:
+        out += findings_table(report.findings) + [""]
+    return "\n".join(out)
