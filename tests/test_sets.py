@@ -743,3 +743,12 @@ def test_box_hand_cases():
     assert pieces == [{"age": IntervalSet.range(None, -1) | IntervalSet.range(31, None)}]
     assert box_normalize({"plan": frozenset({"free", "pro", "enterprise"})}, doms) == {}
     assert box_normalize({"plan": frozenset()}, doms) is None
+
+
+@given(exprs(KEYS))
+def test_str_true_prefixes_cover_members(e):
+    s = build(e)
+    ps, vs = s.true_prefixes(), set(s.true_values())
+    for x in UNIVERSE:
+        if s.member(x):
+            assert x in vs or any(x.startswith(p) for p in ps)
