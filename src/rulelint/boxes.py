@@ -13,13 +13,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from rulelint.conditions import Condition, as_ip, glob_shape
-from rulelint.sets import (
-    Domain,
-    IntervalSet,
-    StrSet,
-    box_point,
-    network_interval,
-)
+from rulelint.sets import Domain, IntervalSet, StrSet, network_interval
 
 
 def _ip_set(values: tuple) -> IntervalSet:
@@ -118,29 +112,41 @@ def build_box(entry: Any, domains: dict[str, Domain]) -> None:
 def witness_event(
     box: dict[str, Any], domains: dict[str, Domain], rules: list[Any], fields: set[str]
 ) -> dict[str, Any] | None:
-    """A concrete event inside ``box`` with a value for each field in ``fields`` that really
-    matches the real conditions of each rule in ``rules`` whose box contains the box.
+    """A concrete event inside ``box``, with a value for each field in ``fields`` too, that
+    also satisfies every glob condition of ``rules`` on its field.
 
-    For exact rules the box point is the answer. Where a rule has an opaque glob on a field,
-    candidates derived from the glob are tried; None when none is found (then nothing is
-    claimed)."""
+    Fields are independent (a box is a product), so each is chosen on its own: for exact
+    fields any member of the box will do (values written in the rules are preferred, for
+    readable witnesses); where a rule has a glob, candidates derived from the patterns are
+    tried and checked with real matching. None when no candidate fits (nothing is claimed).
+    """
+    from rulelint.conditions import matches
+
+    globs: dict[str, list[Condition]] = {}
     prefer: dict[str, list[Any]] = {}
     for r in rules:
         for f, c in r.conditions.items():
             if c.op == "glob":
+                globs.setdefault(f, []).append(c)
                 prefer.setdefault(f, []).extend(glob_candidates(c.values))
-            elif c.op in ("eq",) and domains[f].kind in ("string", "enum"):
+            elif c.op == "eq" and domains[f].kind in ("string", "enum"):
                 prefer.setdefault(f, []).extend(c.values)
-    event = box_point(box, domains, prefer)
-    for f in fields:
-        if f not in event:
-            event[f] = domains[f].witness(domains[f].full())
-    from rulelint.conditions import matches
-
-    for r in rules:
-        for f, c in r.conditions.items():
-            if c.op == "glob" and not matches(c, domains[f].kind, event.get(f)):
-                return None
+    event: dict[str, Any] = {}
+    for f in sorted(set(box) | set(fields)):
+        dom = domains[f]
+        s = box.get(f)
+        if s is None:
+            s = dom.full()
+        if f not in globs:
+            event[f] = dom.witness(s, prefer.get(f, ()))
+            continue
+        kind = dom.kind
+        for v in prefer.get(f, ()):
+            if dom.contains(s, v) and all(matches(c, kind, v) for c in globs[f]):
+                event[f] = v
+                break
+        else:
+            return None
     return event
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, StrictInt, ValidationError
+from pydantic import Field, StrictInt, ValidationError, field_validator
 
 from rulelint.loading import LocDict, load_file
 from rulelint.model import FieldDecl, Semantics, _Strict, explain
@@ -59,6 +59,19 @@ class ConfigFile(_Strict):
     ignore: list[str] = Field(default_factory=list)
     merge: MergeConfig = Field(default_factory=MergeConfig)
     allow_outside_root: bool = False
+
+    @field_validator("require")
+    @classmethod
+    def _known_metadata(cls, v: list[str]) -> list[str]:
+        from rulelint.model import RULE_KEYS, closest
+
+        allowed = [k for k in RULE_KEYS if k not in ("id", "action", "match")]
+        for k in v:
+            if k not in allowed:
+                hint = closest(k, allowed)
+                tail = f"; did you mean {hint!r}?" if hint else f" (one of {', '.join(allowed)})"
+                raise ValueError(f"{k!r} is not a rule field{tail}")
+        return v
 
 
 @dataclass

@@ -14,6 +14,7 @@ then runs only on them. Building is O(n log n), a query O(log n + k).
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -53,13 +54,14 @@ class IntervalTree:
                 stack.append((mid, b, False))
         return self.maxhi[(lo, hi)]
 
-    def query(self, qlo: Any, qhi: Any, out: set[int]) -> None:
-        """Add every item whose interval meets [qlo, qhi]."""
+    def query(self, qlo: Any, qhi: Any, out: set[int], limit: float = math.inf) -> bool:
+        """Add every item whose interval meets [qlo, qhi]; False (stop early) once ``out``
+        holds more than ``limit`` items."""
         if not self.n:
-            return
+            return True
         end = bisect.bisect_right(self.los, qhi)  # only entries starting at or before qhi
         if end == 0:
-            return
+            return True
         stack = [(0, self.n)]
         his, items, maxhi = self.his, self.items, self.maxhi
         while stack:
@@ -72,10 +74,13 @@ class IntervalTree:
                 for i in range(a, min(b, end)):
                     if his[i] >= qlo:
                         out.add(items[i])
+                if len(out) > limit:
+                    return False
                 continue
             mid = (a + b) // 2
             stack.append((a, mid))
             stack.append((mid, b))
+        return True
 
 
 def _finite(s: Any) -> frozenset | None:
@@ -135,17 +140,31 @@ class OverlapIndex:
             got = self._free_cache[f] = [i for i in self.present if i not in cons]
         return got
 
-    def _field_candidates(self, f: str, s: Any) -> set[int] | None:
-        """Rules constrained on f whose set may meet s; None when we cannot narrow."""
+    def _estimate(self, f: str, s: Any) -> int | None:
+        """A cheap upper bound of the candidates on f (without building them), or None
+        when only a query can tell (intervals, prefixes)."""
+        fi = self.fields.get(f)
+        if fi is None:
+            return 0
+        vals = _finite(s)
+        if vals is None:
+            return None
+        return sum(len(fi.buckets.get(v, ())) for v in vals) + len(fi.open)
+
+    def _field_candidates(self, f: str, s: Any, limit: float) -> set[int] | None:
+        """Rules constrained on f whose set may meet s; None when we cannot narrow, or when
+        there are more than ``limit`` of them (another field is better)."""
         fi = self.fields.get(f)
         if fi is None:
             return set()
-        out: set[int] = set()
+        if len(fi.open) > limit:
+            return None
+        out: set[int] = set(fi.open)
         if isinstance(s, IntervalSet):
             if fi.tree is not None:
                 for lo, hi in s.iv:
-                    fi.tree.query(lo, hi, out)
-            out.update(fi.open)
+                    if not fi.tree.query(lo, hi, out, limit):
+                        return None
             return out
         vals = _finite(s)
         if vals is not None:
@@ -153,42 +172,52 @@ class OverlapIndex:
                 b = fi.buckets.get(v)
                 if b:
                     out.update(b)
-            out.update(fi.open)
+                    if len(out) > limit:
+                        return None
             return out
         if isinstance(s, StrSet):
-            prefixes = s.true_prefixes() if hasattr(s, "true_prefixes") else None
-            if prefixes is None:
-                return None
-            for p in prefixes:
+            for p in s.true_prefixes():
                 if p == "":
                     return None
                 lo = bisect.bisect_left(fi.keys, p)
                 hi = bisect.bisect_left(fi.keys, p + "\U0010ffff")
                 for k in fi.keys[lo:hi]:
                     out.update(fi.buckets[k])
-            for v in s.true_values() if hasattr(s, "true_values") else ():
+                    if len(out) > limit:
+                        return None
+            for v in s.true_values():
                 b = fi.buckets.get(v)
                 if b:
                     out.update(b)
-            out.update(fi.open)
-            return out
+            return out if len(out) <= limit else None
         return None
 
     def candidates(self, box: dict) -> list[int]:
-        """Indices of rules whose box may intersect ``box`` (a superset; sorted)."""
+        """Indices of rules whose box may intersect ``box`` (a superset; sorted).
+
+        Picks the field that narrows most: cheap estimates first (hash buckets), then
+        queries (intervals, prefixes) bounded by the best size so far, so no field is
+        ever expanded beyond the best alternative."""
         best: set[int] | None = None
         best_free: list[int] = []
-        best_size = None
+        best_size = math.inf
+        order = []
         for f, s in box.items():
+            est = self._estimate(f, s)
+            order.append((0 if est is not None else 1, est or 0, f, s))
+        order.sort(key=lambda t: (t[0], t[1]))
+        for exact, est, f, s in order:
             free = self._free(f)
-            if best_size is not None and len(free) >= best_size:
+            if len(free) >= best_size or (exact == 0 and est + len(free) >= best_size):
                 continue
-            cand = self._field_candidates(f, s)
+            cand = self._field_candidates(f, s, best_size - len(free) - 1)
             if cand is None:
                 continue
             size = len(cand) + len(free)
-            if best_size is None or size < best_size:
+            if size < best_size:
                 best, best_free, best_size = cand, free, size
         if best is None:
             return list(self.present)
+        if not best_free:
+            return sorted(best)
         return sorted(best.union(best_free))

@@ -29,7 +29,7 @@ from typing import Any
 from rulelint.index import OverlapIndex
 from rulelint.loading import to_plain
 from rulelint.project import RuleEntry, RuleSet
-from rulelint.sets import box_intersect, box_subtract
+from rulelint.sets import StrSet, box_intersect, box_subtract
 from rulelint.synth import FULL, to_condition, value_count
 
 DEFAULT_KEYS = ("owner", "enabled", "expires")
@@ -42,7 +42,7 @@ class PlanRule:
 
     base: RuleEntry  # the original whose place (file, position, priority) it keeps
     box: dict
-    match: dict[str, Any]  # YAML condition values by field
+    match_: dict[str, Any] | None  # YAML condition values by field (built on first use)
     members: list[RuleEntry]
     alive: bool = True
     merged_into: PlanRule | None = None
@@ -51,6 +51,16 @@ class PlanRule:
     @property
     def action(self) -> str:
         return self.base.action
+
+    @property
+    def match(self) -> dict[str, Any]:
+        if self.match_ is None:
+            self.match_ = dict(to_plain(self.base.raw.get("match") or {}))
+        return self.match_
+
+    @match.setter
+    def match(self, value: dict[str, Any]) -> None:
+        self.match_ = value
 
     @property
     def order(self) -> tuple[int, int]:
@@ -102,6 +112,18 @@ class Plan:
         return self.before - self.after
 
 
+def _union_all(sets: list[Any]) -> Any:
+    """The union of many sets of one field, in n log n (pairwise in a balanced tree)."""
+    if all(isinstance(s, frozenset) for s in sets):
+        return frozenset().union(*sets)
+    finite = [s.finite_values() for s in sets] if all(isinstance(s, StrSet) for s in sets) else None
+    if finite is not None and all(v is not None for v in finite):
+        return StrSet.values(frozenset().union(*finite))
+    while len(sets) > 1:
+        sets = [sets[i] | sets[i + 1] if i + 1 < len(sets) else sets[i] for i in range(0, len(sets), 2)]
+    return sets[0]
+
+
 def _merge_key(r: RuleEntry, keys: tuple[str, ...]) -> tuple:
     return tuple(str(getattr(r.rule, k, None)) for k in keys)
 
@@ -122,10 +144,7 @@ class Planner:
         self.max_values = rs.limits.max_values
         self.max_conditions = rs.limits.max_conditions
         live = rs.live_rules()
-        self.rules = [
-            PlanRule(r, dict(r.box), dict(to_plain(r.raw.get("match") or {})), [r])
-            for r in live
-        ]
+        self.rules = [PlanRule(r, dict(r.box), None, [r]) for r in live]
         self.removed: list[Removal] = []
         self.count = rs.slot_count
 
@@ -239,23 +258,91 @@ class Planner:
         for (_, _, f, _), members in sorted(buckets.items(), key=lambda kv: -len(kv[1])):
             if len(members) < 2:
                 continue
-            acc: PlanRule | None = None
+            run: list[PlanRule] = []
             for r in members:
                 if self._done():
-                    return changed
+                    break
                 if not r.alive:
                     continue
-                if acc is None or not acc.alive:
-                    acc = r
+                if run and self._can_join(index, snapshot, run, r, f):
+                    run.append(r)
                     continue
-                merged = self._try_merge(index, snapshot, acc, r, f)
-                if merged is not None:
-                    acc = merged
-                    changed = True
-                else:
-                    acc = r
+                if len(run) == 1 and run[0].alive:
+                    # a pair the batch cannot take may still merge into the later place
+                    merged = self._try_merge(index, snapshot, run[0], r, f)
+                    if merged is not None:
+                        changed = True
+                        run = [merged]
+                        continue
+                changed |= self._flush(index, snapshot, run, f)
+                run = [r]
+            changed |= self._flush(index, snapshot, run, f)
         self.rules = [r for r in self.rules if r.alive]
         return changed
+
+    def _can_join(
+        self, index: OverlapIndex, snapshot: list[PlanRule], run: list[PlanRule], r: PlanRule,
+        f: str,
+    ) -> bool:
+        """May r merge into the run's first rule (taking its place)?"""
+        base = run[0]
+        if not base.alive or f not in base.box or f not in r.box:
+            return False
+        if self.target is not None and self.count - (len(run) - 1) - 1 < self.target:
+            return False
+        if {g: s for g, s in base.box.items() if g != f} != {
+            g: s for g, s in r.box.items() if g != f
+        }:
+            return False
+        if self.max_values is not None and len(run) + 1 > self.max_values:
+            return False
+        return not (
+            self.rs.semantics == "first-match"
+            and self._between_blocks(index, snapshot, base, r, r.box, base.action)
+        )
+
+    def _flush(self, index: OverlapIndex, snapshot: list[PlanRule], run: list[PlanRule], f: str) -> bool:
+        """Merge a run of rules (all movable to the first one's place) in one step: the union
+        is computed once, so a bucket of n rules costs n log n, not n squared."""
+        run = [r for r in run if r.alive]
+        if len(run) < 2:
+            return False
+        base = run[0]
+        dom = self.domains[f]
+        union = _union_all([r.box[f] for r in run])
+        cond = to_condition(union, dom)
+        new_match = {g: v for g, v in base.match.items() if g != f}
+        if cond is not None and cond is not FULL:
+            new_match[f] = cond
+        too_big = (
+            self.max_values is not None
+            and sum(value_count(v) for v in new_match.values()) > self.max_values
+        )
+        if cond is None or too_big:
+            # not one condition (or too many values) as a whole: merge pairwise instead
+            changed = False
+            acc = base
+            for r in run[1:]:
+                merged = self._try_merge(index, snapshot, acc, r, f)
+                if merged is not None:
+                    acc, changed = merged, True
+                else:
+                    acc = r
+            return changed
+        new_box = {g: s for g, s in base.box.items() if g != f}
+        if cond is not FULL:
+            new_box[f] = union
+        base.box = new_box
+        base.match = new_match
+        for r in run[1:]:
+            base.members.extend(r.members)
+            r.alive = False
+            r.merged_into = base
+        base.members.sort(key=lambda m: (m.rule.priority, m.pos))
+        if f not in base.fields:
+            base.fields.append(f)
+        self.count -= len(run) - 1
+        return True
 
     def _try_merge(
         self, index: OverlapIndex, snapshot: list[PlanRule], a: PlanRule, b: PlanRule, f: str

@@ -21,8 +21,14 @@ def _describe(group) -> str:
     return "; ".join(parts)
 
 
-def flow(value) -> str:
-    """A condition as compact YAML, the way it would be written in a rule file."""
+def flow(value, most: int = 8) -> str:
+    """A condition as compact YAML, the way it would be written in a rule file (long lists
+    shortened: the merged rule itself is shown by suggest-merge)."""
+    if isinstance(value, list) and len(value) > most:
+        head = flow(value[:most], most)
+        return head[:-1] + f", … {len(value) - most} more]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {flow(v, most)}" for k, v in value.items()) + "}"
     return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("...").strip()
 
 
