@@ -13,7 +13,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from rulelint.conditions import Condition, as_ip, glob_shape
-from rulelint.sets import Domain, IntervalSet, StrSet, network_interval
+from rulelint.sets import Domain, IntervalSet, OrAbsent, StrSet, network_interval
 
 
 def _ip_set(values: tuple) -> IntervalSet:
@@ -97,10 +97,9 @@ def build_box(entry: Any, domains: dict[str, Domain]) -> None:
             empty = True
         if not under_s:
             under_empty = True
-        if not dom.is_full(over_s):
-            box[f] = over_s
-        if not dom.is_full(under_s):
-            under[f] = under_s
+        # kept even when it allows every value: it still needs the field to be present
+        box[f] = over_s
+        under[f] = under_s
     entry.exact = exact
     if empty:
         entry.box = entry.under = None
@@ -135,13 +134,24 @@ def witness_event(
     for f in sorted(set(box) | set(fields)):
         dom = domains[f]
         s = box.get(f)
+        if isinstance(s, OrAbsent):
+            if not s.s:
+                if any(f in r.conditions for r in rules):
+                    return None  # only absence is left, but a rule needs the field
+                continue
+            s = s.s
         if s is None:
             s = dom.full()
         if f not in globs:
             event[f] = dom.witness(s, prefer.get(f, ()))
             continue
         kind = dom.kind
-        for v in prefer.get(f, ()):
+        candidates = list(prefer.get(f, ()))
+        if kind == "enum":
+            candidates.extend(dom.values)
+        elif s:
+            candidates.append(dom.witness(s))
+        for v in candidates:
             if dom.contains(s, v) and all(matches(c, kind, v) for c in globs[f]):
                 event[f] = v
                 break

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from rulelint.loading import BadScalar, short
 from rulelint.model import closest
 
 OPERATORS = ("not_in", "range", "gte", "gt", "lte", "lt", "cidr", "prefix", "glob")
@@ -54,10 +55,17 @@ class ConditionError(ValueError):
     """A condition that fails the schema (RL002); the message says what to write instead."""
 
 
+class AlreadyReported(ConditionError):
+    """The value was already reported by the YAML reader (``2026-02-30``, a 5000-digit
+    number): the rule is left out, but nothing is reported twice."""
+
+
 # --- parsing -------------------------------------------------------------------------------
 
 
 def _scalar(field: str, v: Any) -> Any:
+    if isinstance(v, BadScalar):
+        raise AlreadyReported(field)
     if isinstance(v, bool | int | str):
         if isinstance(v, str) and len(v) > MAX_VALUE_LENGTH:
             raise ConditionError(f"{field}: a value is longer than {MAX_VALUE_LENGTH} characters")
@@ -71,7 +79,7 @@ def _scalar(field: str, v: Any) -> Any:
     if isinstance(v, float):
         if not math.isfinite(v):
             raise ConditionError(f"{field}: {v} is not a usable value; numbers must be integers")
-        raise ConditionError(f"{field}: {v} is not an integer; numbers must be integers")
+        raise ConditionError(f"{field}: {short(v)} is not an integer; numbers must be integers")
     what = "a mapping" if isinstance(v, dict) else "a list" if isinstance(v, list) else type(v).__name__
     raise ConditionError(f"{field}: a value must be text, an integer or true/false, not {what}")
 
@@ -95,13 +103,15 @@ def _strings(field: str, v: Any, op: str) -> tuple[str, ...]:
     vals = _values(field, v, op)
     for s in vals:
         if not isinstance(s, str):
-            raise ConditionError(f"{field}: '{op}' takes text, got {s!r}")
+            raise ConditionError(f"{field}: '{op}' takes text, got {short(s)}")
     return vals
 
 
 def _bound(field: str, op: str, v: Any) -> int:
+    if isinstance(v, BadScalar):
+        raise AlreadyReported(field)
     if isinstance(v, bool) or not isinstance(v, int):
-        raise ConditionError(f"{field}: '{op}' takes an integer, got {v!r}")
+        raise ConditionError(f"{field}: '{op}' takes an integer, got {short(v)}")
     return v
 
 
@@ -147,7 +157,7 @@ def parse_condition(field: str, raw: Any, line: int | None = None) -> Condition:
                 v = raw[k]
                 if k == "range":
                     if not isinstance(v, list) or len(v) != 2:
-                        raise ConditionError(f"{field}: 'range' takes [low, high], got {v!r}")
+                        raise ConditionError(f"{field}: 'range' takes [low, high], got {short(v)}")
                     a, b = _bound(field, k, v[0]), _bound(field, k, v[1])
                     if a > b:
                         raise ConditionError(

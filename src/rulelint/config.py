@@ -153,6 +153,8 @@ def resolve_settings(
 ) -> Settings:
     cwd = (cwd or Path.cwd()).resolve()
     if config is not None:
+        if config.is_dir():
+            raise ConfigError(f"--config {config} is a directory; name the rulelint.yaml file")
         if not config.is_file():
             raise ConfigError(f"config file {config} does not exist")
         path: Path | None = config.resolve()
@@ -166,8 +168,10 @@ def resolve_settings(
         root=root,
         cwd=cwd,
         today=today or dt.date.today(),
+        # a --select on the command line replaces the config's whole selection (select and
+        # ignore): the command line wins, as in ruff
         select=list(select) if select else list(cfg.select),
-        ignore=list(cfg.ignore) + list(ignore or []),
+        ignore=list(ignore or []) if select else list(cfg.ignore) + list(ignore or []),
         max_rules=max_rules,
     )
     if hits is not None:

@@ -51,6 +51,7 @@ class Report:
     baselined: int = 0  # of which by --baseline
     base_ref: str | None = None  # --base: only findings added over this ref are listed
     not_added: int = 0  # --base: findings left out because the ref already had them
+    notices: list[str] = field(default_factory=list)  # run-level remarks (git, hit log...)
 
     def counts(self) -> dict[str, int]:
         c = {"error": 0, "warning": 0, "info": 0}
@@ -104,7 +105,8 @@ def make_enabled(settings: Settings) -> Callable[[str], bool]:
     def enabled(code: str) -> bool:
         v = cache.get(code)
         if v is None:
-            v = cache[code] = is_enabled(code, select, ignore)
+            # a file that cannot be read is always reported (like ruff's syntax errors)
+            v = cache[code] = code == "RL001" or is_enabled(code, select, ignore)
         return v
 
     return enabled
@@ -218,4 +220,5 @@ def run_check(
     return Report(
         project, findings, summaries, sources, used_default, suppressed + baselined,
         baselined, base_ref, not_added,
+        list(dict.fromkeys(ctx.cache.get("notices", []))),
     )

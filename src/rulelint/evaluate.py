@@ -26,6 +26,10 @@ def rule_matches(r: RuleEntry, event: dict[str, Any], domains: dict[str, Domain]
         value = event[f]
         if not event_value_ok(dom.kind, value, dom.values):
             return False
+        if dom.kind == "int" and not (
+            (dom.min is None or value >= dom.min) and (dom.max is None or value <= dom.max)
+        ):
+            return False  # outside the declared range: not a possible value of the field
         if not matches(c, dom.kind, value):
             return False
     return True

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import glob
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,9 +43,77 @@ def _walk_dir(d: Path) -> list[Path]:
     return sorted(out)
 
 
-def _expand_glob(pattern: str, base: Path) -> list[Path]:
-    full = pattern if os.path.isabs(pattern) else str(base / pattern)
-    return sorted(Path(p) for p in glob.glob(full, recursive=True))
+_MAGIC = re.compile(r"[*?\[]")
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A path glob as a regex: ``**`` spans directories, ``*`` and ``?`` do not."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[":
+            j = pattern.find("]", i + 1)
+            if j == -1:
+                out.append(re.escape("["))
+                i += 1
+            else:
+                body = pattern[i + 1 : j].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = j + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def glob_base(pattern: str, base: Path) -> tuple[Path, str]:
+    """Split a glob into the directory before its first wildcard and the rest."""
+    full = Path(pattern) if os.path.isabs(pattern) else base / pattern
+    parts = full.parts
+    for i, part in enumerate(parts):
+        if _MAGIC.search(part):
+            return Path(*parts[:i]), "/".join(parts[i:])
+    return full, ""
+
+
+def _expand_glob(pattern: str, base: Path, root: Path | None = None) -> list[Path]:
+    """Files matching a glob, walking the tree without following directory symlinks (a link
+    loop cannot make this hang). With ``root``, refuse a pattern that starts outside it
+    before walking anything."""
+    start, rest = glob_base(pattern, base)
+    if root is not None and not _inside(start, root):
+        raise ConfigError(
+            f"config path {pattern!r} points outside the project root {root}; "
+            "set allow_outside_root: true to allow it"
+        )
+    if not rest:
+        return [start] if start.exists() or start.is_symlink() else []
+    if not start.is_dir():
+        return []
+    rx = glob_regex(rest)
+    found = []
+    for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
+        dirnames.sort()
+        rel_dir = os.path.relpath(dirpath, start)
+        rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+        for name in sorted(filenames):
+            if rx.match(rel_dir + name):
+                found.append(Path(dirpath) / name)
+    return found
 
 
 def discover(paths: list[Path] | None, settings: Settings) -> tuple[list[SourceFile], bool]:
@@ -62,7 +130,10 @@ def discover(paths: list[Path] | None, settings: Settings) -> tuple[list[SourceF
         for p in paths:
             ap = p if p.is_absolute() else cwd / p
             if ap.is_dir():
-                found.extend(_walk_dir(ap))
+                inside = _walk_dir(ap)
+                if not inside:
+                    raise ConfigError(f"{p}: a directory with no *.yaml or *.yml files in it")
+                found.extend(inside)
             elif ap.exists() or ap.is_symlink():
                 found.append(ap)
             elif any(ch in str(p) for ch in "*?["):
@@ -74,8 +145,9 @@ def discover(paths: list[Path] | None, settings: Settings) -> tuple[list[SourceF
         rs_paths = [g for rs in settings.config.rulesets.values() for g in (rs.paths or [])]
         if cfg_paths or rs_paths:
             base = settings.root
+            root = None if settings.config.allow_outside_root else settings.root
             for pattern in [*(cfg_paths or []), *rs_paths]:
-                for m in _expand_glob(pattern, base):
+                for m in _expand_glob(pattern, base, root):
                     if not settings.config.allow_outside_root and not _inside(m, settings.root):
                         raise ConfigError(
                             f"config path {pattern!r} matches {m}, outside the project root "

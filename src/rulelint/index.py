@@ -179,12 +179,13 @@ class OverlapIndex:
             for p in s.true_prefixes():
                 if p == "":
                     return None
-                lo = bisect.bisect_left(fi.keys, p)
-                hi = bisect.bisect_left(fi.keys, p + "\U0010ffff")
-                for k in fi.keys[lo:hi]:
-                    out.update(fi.buckets[k])
+                keys = fi.keys
+                i = bisect.bisect_left(keys, p)
+                while i < len(keys) and keys[i].startswith(p):
+                    out.update(fi.buckets[keys[i]])
                     if len(out) > limit:
                         return None
+                    i += 1
             for v in s.true_values():
                 b = fi.buckets.get(v)
                 if b:

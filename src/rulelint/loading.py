@@ -41,6 +41,12 @@ _SEQ_TAGS = {None, "!", _TAG + "seq"}
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
+def short(value: Any, most: int = 60) -> str:
+    """A value for a message: its repr, cut to ``most`` characters."""
+    text = repr(value)
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 class LocDict(dict):
     """A mapping that remembers where it is: its own span and the line of every key."""
 
@@ -134,19 +140,20 @@ def _scalar(event: yaml.ScalarEvent, problems: list[YamlProblem]) -> Any:
         if event.style or not plain or tag == "!":
             return event.value
         tag = _resolve_plain(event.value)
-        if tag == _TAG + "str":
+        if tag in (_TAG + "str", _TAG + "merge", _TAG + "value"):  # "<<" and "=" are text
             return event.value
     elif tag not in _SCALAR_TAGS:
         raise _Fatal(_unsupported_tag(tag, event))
     try:
         return _CONSTRUCT[tag](_CONSTRUCTOR, ScalarNode(tag, event.value))
     except (ValueError, ConstructorError, OverflowError) as exc:
-        what = tag.removeprefix(_TAG)
+        what = {"timestamp": "date"}.get(tag.removeprefix(_TAG), tag.removeprefix(_TAG))
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         problems.append(
             YamlProblem(
                 "RL002",
-                f"{event.value!r} is not a valid {what} ({detail}); quote it if it is text",
+                f"{short(event.value)} is not a valid {what} ({short(detail, 80)}); "
+                "quote it if it is text",
                 event.start_mark.line + 1,
                 event.start_mark.column + 1,
             )
@@ -336,6 +343,10 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[YamlProblem]]:
     try:
         if path.is_dir():
             return None, [YamlProblem("RL001", f"{display} is a directory, not a rule file")]
+        if not path.is_file():
+            return None, [
+                YamlProblem("RL001", f"{display} is not a regular file (a pipe or device?)")
+            ]
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             return None, [
@@ -400,15 +411,27 @@ def parse_text(text: str, display: str) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.context_mark is not None and exc.problem:
+            problem += f" ({exc.context} line {exc.context_mark.line + 1})"
+        if mark is not None:
+            last = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+            if mark.line + 1 > last:
+                mark = None
+                doc.problems.append(
+                    YamlProblem("RL001", f"invalid YAML: {problem} (at the end of the file)", last)
+                )
+                doc.data = None
+                return doc
         hint = ""
         if mark is not None and "\t" in text:
             lines = text.splitlines()
             if 0 <= mark.line < len(lines) and _TAB_INDENT.match(lines[mark.line] + "\n"):
                 hint = " (YAML does not allow tabs for indentation; use spaces)"
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         doc.problems.append(
             YamlProblem(
                 "RL001",
-                f"invalid YAML: {problem}{hint}",
+                f"invalid YAML: {problem}{hint}{where}",
                 mark.line + 1 if mark else None,
                 mark.column + 1 if mark else None,
             )

@@ -30,7 +30,7 @@ from rulelint.index import OverlapIndex
 from rulelint.loading import to_plain
 from rulelint.project import RuleEntry, RuleSet
 from rulelint.sets import StrSet, box_intersect, box_subtract
-from rulelint.synth import FULL, to_condition, value_count
+from rulelint.synth import to_condition, value_count
 
 DEFAULT_KEYS = ("owner", "enabled", "expires")
 MAX_ROUNDS = 32
@@ -312,12 +312,12 @@ class Planner:
         union = _union_all([r.box[f] for r in run])
         cond = to_condition(union, dom)
         new_match = {g: v for g, v in base.match.items() if g != f}
-        if cond is not None and cond is not FULL:
+        if cond is not None:
             new_match[f] = cond
         too_big = (
             self.max_values is not None
             and sum(value_count(v) for v in new_match.values()) > self.max_values
-        )
+        ) or (self.max_conditions is not None and len(new_match) > self.max_conditions)
         if cond is None or too_big:
             # not one condition (or too many values) as a whole: merge pairwise instead
             changed = False
@@ -330,8 +330,7 @@ class Planner:
                     acc = r
             return changed
         new_box = {g: s for g, s in base.box.items() if g != f}
-        if cond is not FULL:
-            new_box[f] = union
+        new_box[f] = union
         base.box = new_box
         base.match = new_match
         for r in run[1:]:
@@ -358,11 +357,9 @@ class Planner:
         if cond is None:
             return None
         new_box = {g: s for g, s in a.box.items() if g != f}
-        if cond is not FULL:
-            new_box[f] = union
+        new_box[f] = union
         new_match = {g: v for g, v in a.match.items() if g != f}
-        if cond is not FULL:
-            new_match[f] = cond
+        new_match[f] = cond
         if self.max_values is not None:
             total = sum(value_count(v) for v in new_match.values())
             if total > self.max_values:

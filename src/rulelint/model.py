@@ -259,7 +259,16 @@ def explain(
             text = text.removeprefix("Value error, ")
             if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
                 text = "an id starts with a letter or digit, then letters, digits or . _ : -"
+            elif kind == "string_too_long" and loc and loc[-1] == "id":
+                text = f"an id is at most {MAX_ID_LENGTH} characters"
             problems.append(SchemaProblem(f"{path or where}: {text}", line))
+    # "unknown key 'acton'; did you mean 'action'?" already says what "missing 'action'" would
+    suggested = {p.message.rsplit("did you mean ", 1)[1].strip("?'") for p in problems if "did you mean" in p.message}
+    problems = [
+        p for p in problems
+        if not (p.message.endswith("'") and "is missing the required key" in p.message
+                and p.message.rsplit("'", 2)[-2] in suggested)
+    ]
     # one union failure yields several errors with the same path and line: keep the first
     seen: set[tuple[str, int | None]] = set()
     unique = []
@@ -284,8 +293,10 @@ def _known_for(loc: Sequence[Any]) -> list[str]:
 
 
 def validate_header(raw: LocDict) -> tuple[Header | None, list[SchemaProblem]]:
+    # `x-...` keys are extensions (a place for YAML anchors), as in docker compose files
+    data = {k: v for k, v in raw.items() if not (isinstance(k, str) and k.startswith("x-"))}
     try:
-        return Header.model_validate(raw), []
+        return Header.model_validate(data), []
     except ValidationError as exc:
         return None, explain(exc, raw, HEADER_KEYS, "the file header", raw.line)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from rulelint import boxes
 from rulelint.conditions import (
+    AlreadyReported,
     Condition,
     ConditionError,
     as_ip,
@@ -174,7 +175,29 @@ def load_project(
         staged[name].append((info, raw_rules))
     for name, parts in staged.items():
         project.rulesets[name] = _build_ruleset(name, parts, project)
+    _name_rules_in_yaml_findings(project)
     return project
+
+
+def _name_rules_in_yaml_findings(project: Project) -> None:
+    """A YAML-level problem inside a rule (a bad date, a repeated key) names that rule."""
+    spans: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
+    for rs in project.rulesets.values():
+        for info in rs.files:
+            data = info.doc.data
+            rules = data.get("rules") if isinstance(data, dict) else None
+            for raw in rules if isinstance(rules, list) else ():
+                ids = _raw_id(raw)
+                if ids and isinstance(raw, LocDict):
+                    spans[info.source.display].append((raw.line, raw.end_line, ids[0], rs.name))
+    for f in project.findings:
+        if f.rule_ids or f.line is None or f.file not in spans:
+            continue
+        for start, end, rid, rs_name in spans[f.file]:
+            if start <= f.line <= end:
+                f.rule_ids = [rid]
+                f.ruleset = rs_name
+                break
 
 
 def _header(info: FileInfo, project: Project) -> list[tuple[Any, int]] | None:
@@ -378,6 +401,8 @@ def _parse_conditions(entry: RuleEntry, rs: RuleSet, project: Project) -> None:
         line = match.line_of(fname) if isinstance(match, LocDict) else entry.line
         try:
             entry.conditions[fname] = parse_condition(fname, raw_cond, line)
+        except AlreadyReported:
+            entry.valid = False
         except ConditionError as exc:
             entry.valid = False
             project.findings.append(

@@ -9,6 +9,7 @@ item, minus trailing blank and comment lines, which stay (they may describe the 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,8 +91,22 @@ def new_rule_list(plan: Plan) -> list[dict[str, Any]]:
         if id(r) in gone:
             continue
         g = keeps.get(id(r))
-        out.append(g.rule if g is not None else rule_data(r, rs))
+        if g is None:
+            out.append(rule_data(r, rs))
+            continue
+        merged = dict(g.rule)
+        for k, v in rule_data(r, rs).items():  # the file's defaults: one file holds them all
+            if k not in merged and k not in ("match", "merged_from"):
+                merged[k] = v
+        out.append({k: merged[k] for k in _ordered(merged)})
     return out
+
+
+def _ordered(rule: dict[str, Any]) -> list[str]:
+    from rulelint.merge import RULE_KEY_ORDER
+
+    known = [k for k in RULE_KEY_ORDER if k in rule]
+    return known + [k for k in rule if k not in known]
 
 
 # --- text edits ------------------------------------------------------------------------------
@@ -116,6 +131,9 @@ class FileEdit:
                 tofile=f"b/{self.display}",
             )
         )
+
+
+_ANCHOR = re.compile(r"(?:^|[\s:\[{,-])&[^\s,\[\]{}]+")
 
 
 def _is_blank_or_comment(line: str) -> bool:
@@ -187,13 +205,23 @@ def plan_edits(plan: Plan) -> list[FileEdit]:
             if i is None:
                 raise ConfigError(f"{info.source.display}: cannot locate rule {r.id!r}")
             s, e, indent = spans[i]
+            for n in range(s, e):
+                if _ANCHOR.search(lines[n]):
+                    raise ConfigError(
+                        f"{info.source.display}:{n + 1}: rule {r.id!r} defines a YAML anchor that "
+                        "other rules may use; --apply will not rewrite it (use --output)"
+                    )
             cut[s] = (s, e, indent, r)
+        eol = "\r" if info.doc.text.count("\r\n") > info.doc.text.count("\n") // 2 else ""
         k = 0
         while k < len(lines):
             if k in cut:
                 s, e, indent, r = cut[k]
                 if id(r) in replace:
-                    new_lines.extend(dump_rule(replace[id(r)], indent).rstrip("\n").split("\n"))
+                    new_lines.extend(
+                        line + eol
+                        for line in dump_rule(replace[id(r)], indent).rstrip("\n").split("\n")
+                    )
                 else:
                     # a deleted rule takes its own comment lines just above it, and one
                     # blank separator, so no hole is left where it stood

@@ -1356,21 +1356,101 @@ class Domain:
 Box = dict
 
 
+class OrAbsent:
+    """A field set that also holds the *absent* field: ``s`` plus the events that lack the
+    field (SPEC.md: a condition on a missing field does not hold, so no rule condition ever
+    contains absence, while a field a box leaves unconstrained allows it).
+
+    Rule boxes never contain it: it only appears in differences, e.g. {} - {plan: S} is
+    {plan: OrAbsent(all - S)}: plan missing, or plan outside S. It is never empty.
+    """
+
+    __slots__ = ("s", "_h")
+
+    def __init__(self, s: Any) -> None:
+        object.__setattr__(self, "s", s)
+        object.__setattr__(self, "_h", None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("OrAbsent is immutable")
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OrAbsent) and self.s == other.s
+
+    def __hash__(self) -> int:
+        h = self._h
+        if h is None:
+            h = hash(("OrAbsent", self.s))
+            object.__setattr__(self, "_h", h)
+        return h
+
+    def __repr__(self) -> str:
+        return f"OrAbsent({self.s!r})"
+
+
+def _everything(d: Domain) -> OrAbsent:
+    return OrAbsent(d._full)
+
+
+def _is_everything(x: Any, d: Domain) -> bool:
+    return isinstance(x, OrAbsent) and d.is_full(x.s)
+
+
+def _and(x: Any, y: Any) -> Any:
+    if isinstance(x, OrAbsent):
+        if isinstance(y, OrAbsent):
+            return OrAbsent(x.s & y.s)
+        return x.s & y
+    if isinstance(y, OrAbsent):
+        return x & y.s
+    return x & y
+
+
+def _sub(x: Any, y: Any) -> Any:
+    if isinstance(x, OrAbsent):
+        if isinstance(y, OrAbsent):
+            return x.s - y.s  # absence is removed
+        return OrAbsent(x.s - y)
+    if isinstance(y, OrAbsent):
+        return x - y.s
+    return x - y
+
+
+def _le(x: Any, y: Any) -> bool:
+    if isinstance(x, OrAbsent):
+        return isinstance(y, OrAbsent) and x.s <= y.s
+    if isinstance(y, OrAbsent):
+        return x <= y.s
+    return x <= y
+
+
+def _nonempty(x: Any) -> bool:
+    return True if isinstance(x, OrAbsent) else bool(x)
+
+
+def values_of(x: Any) -> Any:
+    """The present values of a field set (drops absence)."""
+    return x.s if isinstance(x, OrAbsent) else x
+
+
 def box_is_empty(a: Mapping[str, Any]) -> bool:
     """Whether some field of the box is empty."""
     return any(not s for s in a.values())
 
 
 def box_normalize(a: Mapping[str, Any], domains: Mapping[str, Domain]) -> dict | None:
-    """A copy of ``a`` with each set clipped to its domain and full fields dropped; None if
-    the box is empty."""
+    """A copy of ``a`` with each set clipped to its domain; None if the box is empty. A set
+    holding every value is kept: it still requires the field to be present."""
     out = {}
     for f, s in a.items():
         d = domains[f]
-        s = d.clip(s)
+        s = OrAbsent(d.clip(s.s)) if isinstance(s, OrAbsent) else d.clip(s)
         if not s:
             return None
-        if s != d._full:
+        if not _is_everything(s, d):
             out[f] = s
     return out
 
@@ -1381,10 +1461,10 @@ def box_intersect(
     """``a & b``, or None when it is empty."""
     if len(a) < len(b):
         a, b = b, a
-    out = dict(a)
     for s in a.values():
         if not s:
             return None
+    out = dict(a)
     for f, sb in b.items():
         sa = out.get(f)
         if sa is None:
@@ -1392,10 +1472,10 @@ def box_intersect(
                 return None
             out[f] = sb
         else:
-            s = sa & sb
+            s = _and(sa, sb)
             if not s:
                 return None
-            if s == domains[f]._full:
+            if _is_everything(s, domains[f]):
                 del out[f]
             else:
                 out[f] = s
@@ -1409,9 +1489,9 @@ def box_subset(a: Mapping[str, Any], b: Mapping[str, Any], domains: Mapping[str,
     for f, sb in b.items():
         sa = a.get(f)
         if sa is None:
-            if not domains[f].is_full(sb):
+            if not _is_everything(sb, domains[f]):
                 return False
-        elif not (sa <= sb):
+        elif not _le(sa, sb):
             return False
     return True
 
@@ -1424,10 +1504,11 @@ def box_equal(a: Mapping[str, Any], b: Mapping[str, Any], domains: Mapping[str, 
         return ea and eb
     for f in a.keys() | b.keys():
         d = domains[f]
-        full = d._full
-        sa = a.get(f, full) & full
-        sb = b.get(f, full) & full
-        if sa != sb:
+        sa = a.get(f)
+        sb = b.get(f)
+        sa = _everything(d) if sa is None else sa
+        sb = _everything(d) if sb is None else sb
+        if not (_le(sa, sb) and _le(sb, sa)):
             return False
     return True
 
@@ -1437,14 +1518,16 @@ def box_subtract(
 ) -> list[dict]:
     """``a - b`` as a list of pairwise disjoint, non-empty boxes.
 
-    If ``a`` and ``b`` do not meet, the result is ``[a]`` (``a`` itself).
+    If ``a`` and ``b`` do not meet, the result is ``[a]`` (``a`` itself). A field that ``a``
+    leaves unconstrained also allows the field to be absent, so the piece for it is
+    ``OrAbsent(all values - b's set)``.
     """
     if box_is_empty(a):
         return []
     inter = {}
     for f, sb in b.items():
         sa = a.get(f)
-        s = sb if sa is None else sa & sb
+        s = sb if sa is None else _and(sa, sb)
         if not s:
             return [a]  # type: ignore[list-item]
         inter[f] = s
@@ -1453,16 +1536,13 @@ def box_subtract(
     for f, sb in b.items():
         sa = cur.get(f)
         d = domains[f]
-        if sa is None:
-            diff = d._full - sb
-        else:
-            diff = sa - sb
-        if diff:
+        diff = _sub(_everything(d) if sa is None else sa, sb)
+        if _nonempty(diff):
             piece = dict(cur)
             piece[f] = diff
             out.append(piece)
         s = inter[f]
-        if s == d._full:
+        if _is_everything(s, d):
             cur.pop(f, None)
         else:
             cur[f] = s
@@ -1475,7 +1555,11 @@ def box_measure(box: Mapping[str, Any], domains: Mapping[str, Domain]) -> float:
     total = 0.0
     for f, s in box.items():
         d = domains[f]
-        ls = d.log_size(s)
+        if isinstance(s, OrAbsent):
+            ls = d.log_size(s.s) if s.s else d._full_log - 20.0
+            ls = max(ls, d._full_log - 20.0)
+        else:
+            ls = d.log_size(s)
         if ls == _NINF:
             return _NINF
         total += ls - d._full_log
@@ -1519,13 +1603,20 @@ def box_point(
     fields: Iterable[str] = (),
 ) -> dict[str, Any]:
     """A witness event: a value for every field of the box (and for each of ``fields``,
-    from its full domain when the box leaves it unconstrained).  ValueError if empty."""
+    from its full domain when the box leaves it unconstrained).  A field whose set is only
+    absence is left out of the event.  ValueError if empty."""
     prefer = prefer or {}
     out = {}
+    skip = set()
     for f, s in box.items():
+        if isinstance(s, OrAbsent):
+            if not s.s:
+                skip.add(f)
+                continue
+            s = s.s
         out[f] = domains[f].witness(s, prefer.get(f, ()))
     for f in fields:
-        if f not in out:
+        if f not in out and f not in skip:
             d = domains[f]
             out[f] = d.witness(d._full, prefer.get(f, ()))
     return out

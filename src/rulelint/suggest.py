@@ -36,8 +36,7 @@ def _box_of(match: dict[str, Any], domains: dict[str, Domain]) -> dict | None:
             raise ConditionError(f"{f}: a merged condition is not exact")
         if not over:
             return None
-        if not domains[f].is_full(over):
-            box[f] = over
+        box[f] = over
     return box
 
 

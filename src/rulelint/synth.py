@@ -2,8 +2,8 @@
 
 ``to_condition(s, domain)`` returns the YAML value of a condition whose meaning is exactly
 ``s`` (a scalar, a list, ``{not_in: ...}``, ``{range: ...}``/``{gte: ...}``, ``{cidr: ...}``,
-``{prefix: ...}``), ``FULL`` when ``s`` is the whole domain (the condition can be dropped),
-or None when no single condition expresses it. The merge planner only merges when this
+``{prefix: ...}``), or None when no single condition expresses it. A set holding every
+value is still a condition (the field must be present; SPEC.md), never dropped. The merge planner only merges when this
 succeeds, so a merged rule always means exactly the union of the rules it replaces.
 """
 
@@ -14,7 +14,6 @@ from typing import Any
 
 from rulelint.sets import Domain, IntervalSet, StrSet, int_to_ip, interval_to_cidrs
 
-FULL = object()
 IPV4_END = 2**32 - 1
 
 
@@ -39,21 +38,20 @@ def _int(s: IntervalSet, dom: Domain) -> Any:
     iv = s.iv
     if not iv:
         return None
+    if len(iv) == 1:
+        lo, hi = iv[0]
+        if lo == hi:
+            return int(lo)
+        if lo != -math.inf and hi != math.inf:
+            return {"range": [int(lo), int(hi)]}
+        if lo != -math.inf:
+            return {"gte": int(lo)}
+        if hi != math.inf:
+            return {"lte": int(hi)}
+        return None  # every integer: no single condition says "present, any integer"
     if s.is_finite_points(limit=10_000):
         pts = [x for lo, hi in iv for x in range(int(lo), int(hi) + 1)]
         return _one_or_list(pts)
-    if len(iv) == 1:
-        lo, hi = iv[0]
-        dlo = -math.inf if dom.min is None else dom.min
-        dhi = math.inf if dom.max is None else dom.max
-        cond: dict[str, Any] = {}
-        if lo != -math.inf and lo > dlo:
-            cond["gte"] = int(lo)
-        if hi != math.inf and hi < dhi:
-            cond["lte"] = int(hi)
-        if "gte" in cond and "lte" in cond:
-            return {"range": [cond["gte"], cond["lte"]]}
-        return cond
     comp = dom.complement(s)
     if comp.is_finite_points(limit=10_000):
         pts = [x for lo, hi in comp.iv for x in range(int(lo), int(hi) + 1)]
@@ -82,10 +80,10 @@ def _ip(s: IntervalSet) -> Any:
 
 
 def to_condition(s: Any, dom: Domain) -> Any:
-    if dom.is_full(s):
-        return FULL
     kind = dom.kind
     if kind == "string":
+        if s.is_full():
+            return {"prefix": ""}  # any string, but the field must be present
         return _strset(s)
     if kind == "enum":
         # an explicit list, never not_in: adding a value to the enum later must not widen it

@@ -24,9 +24,9 @@ def match_key(r: RuleEntry) -> frozenset:
         return frozenset(r.box.items())
     items = []
     for f, c in r.conditions.items():
-        if c.op == "glob" and f not in (r.under or {}):
+        if c.op == "glob":
             items.append((f, ("glob", frozenset(c.values))))
-        elif f in r.box:
+        else:
             items.append((f, r.box[f]))
     return frozenset(items)
 

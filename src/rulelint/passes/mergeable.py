@@ -10,14 +10,12 @@ import yaml
 from rulelint.findings import Finding
 from rulelint.merge import plan_merges
 from rulelint.passes import Pass
-from rulelint.synth import FULL
 
 
 def _describe(group) -> str:
     parts = []
     for f in group.fields:
-        v = group.rule["match"].get(f, FULL)
-        parts.append(f"{f}: any value" if v is FULL else f"{f}: {flow(v)}")
+        parts.append(f"{f}: {flow(group.rule['match'][f])}")
     return "; ".join(parts)
 
 

@@ -85,13 +85,17 @@ def _names(rules: list[RuleEntry], r: RuleEntry) -> str:
 
 
 def small_cover(
-    target: dict, rules: list[RuleEntry], domains, keep_action: str | None = None
+    target: dict,
+    rules: list[RuleEntry],
+    domains,
+    keep_action: str | None = None,
+    keep: RuleEntry | None = None,
 ) -> list[RuleEntry]:
     """A small subset of ``rules`` whose sure parts still cover ``target``.
 
     Ranked by how much of the target each takes; then each rule is dropped, smallest first,
     when the rest still cover. If ``keep_action`` is given, at least one rule whose action
-    differs from it is kept."""
+    differs from it is kept; ``keep`` is never dropped."""
     sized = []
     for r in rules:
         inter = box_intersect(target, r.under, domains) if r.under is not None else None
@@ -102,6 +106,8 @@ def small_cover(
     if len(chosen) > 64:
         return chosen
     for _, r in reversed(sized):
+        if r is keep:
+            continue
         rest = [c for c in chosen if c is not r]
         if not rest:
             continue
@@ -171,8 +177,12 @@ def _never_decides(rs, r, takers, earlier, domains):
         if witness is not None:
             break
     rules = [e for e, _ in takers]
+    if len(earlier) <= 64:  # rank every earlier rule, not only those reached first
+        rules = [e for e in earlier if e.under is not None]
     if witness is not None:
-        cover = small_cover(r.box, rules, domains, keep_action=r.action)
+        if decider.under is None or box_intersect(r.box, decider.under, domains) is None:
+            rules = rules + [decider] if decider not in rules else rules
+        cover = small_cover(r.box, rules, domains, keep_action=r.action, keep=decider)
         if decider not in cover:
             cover = sorted(cover + [decider], key=lambda c: c.order)
         acts = sorted({c.action for c in cover if c.action != r.action})
@@ -251,10 +261,12 @@ def _ambiguous(rs, r, earlier, domains):
         inter = box_intersect(r.box, c.box, domains)
         if inter is None:
             continue
-        before = [e for e in earlier if e.order < c.order and e.under is not None]
+        before = [e for e in earlier if e.order < c.order]
         try:
             pieces = [inter]
             for e in before:
+                if e.under is None:
+                    continue
                 pieces, _ = _subtract_all(pieces, e.under, domains)
                 if not pieces:
                     break

@@ -58,7 +58,7 @@ def _finding_lines(f: Finding, width: int) -> list[Text]:
     return lines
 
 
-def capacity_bar(rs: RulesetSummary, width: int = 30) -> Text:
+def capacity_bar(rs: RulesetSummary, width: int = 20) -> Text:
     t = Text()
     t.append(f"{rs.name}", style="bold")
     if rs.max_rules is None or rs.max_rules == 0:
@@ -72,9 +72,9 @@ def capacity_bar(rs: RulesetSummary, width: int = 30) -> Text:
     t.append("░" * (width - filled), style="dim")
     t.append(f"  {ratio:.0%}", style=style)
     left = rs.max_rules - rs.rules
-    t.append(f"  {left} slots left" if left >= 0 else f"  {-left} over the cap", style=style)
+    t.append(f"  {left} left" if left >= 0 else f"  {-left} over the cap", style=style)
     if rs.mergeable_slots:
-        t.append(f"  · suggest-merge can free {rs.mergeable_slots}", style="cyan")
+        t.append(f" · suggest-merge can free {rs.mergeable_slots}", style="cyan")
     return t
 
 
@@ -93,6 +93,8 @@ def render(report: Report, console: Console, *, quiet: bool = False) -> None:
         console.print()
     if quiet:
         return
+    for note in report.notices:
+        console.print(Text(f"note: {note}", style="dim"), soft_wrap=True)
     bars = [capacity_bar(rs) for rs in report.rulesets]
     if bars:
         console.print(Group(*bars))
