@@ -16,6 +16,7 @@ from rulelint.sets import (
     IPV6_OFFSET,
     Domain,
     IntervalSet,
+    OrAbsent,
     StrSet,
     box_equal,
     box_intersect,
@@ -33,6 +34,7 @@ from rulelint.sets import (
     ip_to_int,
     ipset_to_cidrs,
     network_interval,
+    values_of,
 )
 
 INF = math.inf
@@ -597,7 +599,13 @@ DOMAINS = {
 # String sets below use keys of length <= 1 over "ab": strings of length <= 2 over "abc" are
 # exhaustive for them (same argument as for UNIVERSE above).
 S_GRID = strings("abc", 2)
-GRID = list(itertools.product(["x", "y", "z"], [0, 1, 2, 3], [False, True], S_GRID))
+# None stands for an event that lacks the field: no condition holds on it (SPEC.md), while
+# a field a box leaves out allows it, and OrAbsent sets (from differences) hold it.
+GRID = list(
+    itertools.product(
+        ["x", "y", "z", None], [0, 1, 2, 3, None], [False, True, None], [*S_GRID, None]
+    )
+)
 FIELDS = ("e", "n", "b", "s")
 
 field_sets = {
@@ -628,10 +636,16 @@ def norm_boxes(allow_empty=False):
     )
 
 
+def _holds(f, s, v) -> bool:
+    if v is None:
+        return isinstance(s, OrAbsent)
+    return DOMAINS[f].contains(values_of(s), v)
+
+
 def pts(box) -> frozenset:
     out = set()
     for p in GRID:
-        if all(DOMAINS[f].contains(box[f], v) for f, v in zip(FIELDS, p, strict=True) if f in box):
+        if all(_holds(f, box[f], v) for f, v in zip(FIELDS, p, strict=True) if f in box):
             out.add(p)
     return frozenset(out)
 
@@ -639,7 +653,7 @@ def pts(box) -> frozenset:
 def check_normalised(box) -> None:
     for f, s in box.items():
         assert s, f"empty field {f}"
-        assert s != DOMAINS[f].full(), f"full field {f} kept"
+        assert s != OrAbsent(DOMAINS[f].full()), f"unconstrained field {f} kept"
 
 
 @given(boxes(), boxes())
@@ -740,8 +754,11 @@ def test_box_hand_cases():
     assert not covers({"subject": StrSet.prefixes(["[URG"])}, o, doms)[0]
     # subtract with an unconstrained field in a
     pieces = box_subtract({}, {"age": IntervalSet.range(0, 30)}, doms)
-    assert pieces == [{"age": IntervalSet.range(None, -1) | IntervalSet.range(31, None)}]
-    assert box_normalize({"plan": frozenset({"free", "pro", "enterprise"})}, doms) == {}
+    assert pieces == [{"age": OrAbsent(IntervalSet.range(None, -1) | IntervalSet.range(31, None))}]
+    # every value is still a condition: the field must be present
+    whole = {"plan": frozenset({"free", "pro", "enterprise"})}
+    assert box_normalize(whole, doms) == whole
+    assert not covers({}, [whole], doms)[0]
     assert box_normalize({"plan": frozenset()}, doms) is None
 
 

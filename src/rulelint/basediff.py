@@ -16,7 +16,7 @@ Files outside the repository are read from disk on both sides.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -27,7 +27,12 @@ from rulelint.findings import Finding
 from rulelint.loading import decode, read_text
 from rulelint.project import Project, RuleSet, load_project
 
-LIMIT_CODES = ("RL101", "RL102")
+LIMIT_CODES = ("RL101", "RL102", "RL104")  # compared by counts
+# Verdicts that may rest on git dates of the rule's lines (``blame`` reads the working tree,
+# not REF): compared by rule identity instead. A rule that is unchanged since REF has the
+# same dates and the same content, so the same verdict there; a new or edited rule is new.
+DATED_CODES = ("RL403", "RL404")
+STALE_BASELINE = "RL902"  # about the baseline file, which the base side does not read
 _NOUN = {"rules": "rules", "bytes": "bytes", "cost": "cost units"}
 _MAGIC = ("*", "?", "[")
 
@@ -44,10 +49,14 @@ class BaseSide:
 
 
 def _rel(path: Path, root: Path) -> str | None:
-    try:
-        return Path(os.path.normpath(path)).relative_to(root).as_posix()
-    except ValueError:
-        return None
+    """``path`` relative to the (resolved) repository root, also through symlinked
+    directories such as a temporary directory; None when it is outside."""
+    for p in (Path(os.path.normpath(path)), path.resolve()):
+        try:
+            return p.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return None
 
 
 def _hidden_or_config(rel: str, under: str) -> bool:
@@ -173,12 +182,37 @@ def load_base(
 # --- comparing findings -----------------------------------------------------------------------
 
 
-def base_fingerprints(base: BaseSide, settings: Settings) -> set[str]:
-    """Fingerprints of what ``check`` reports at REF (passes, then inline suppressions)."""
+def unchanged_files(head: Project, base: Project) -> set[str]:
+    """Display paths of the files whose text is the same on both sides."""
+    texts = {fi.source.display: fi.doc.text for fi in base.files}
+    return {fi.source.display for fi in head.files if texts.get(fi.source.display) == fi.doc.text}
+
+
+def unchanged_rulesets(head: Project, base: Project) -> set[str]:
+    """Rulesets whose files (names and texts) are the same on both sides: the same
+    settings give them the same findings, so the base side need not analyse them again."""
+    def files(p: Project) -> dict[str, list[tuple[str, str]]]:
+        return {
+            name: [(fi.source.display, fi.doc.text) for fi in rs.files]
+            for name, rs in p.rulesets.items()
+        }
+
+    h, b = files(head), files(base)
+    return {name for name, sig in h.items() if b.get(name) == sig}
+
+
+def base_fingerprints(base: BaseSide, settings: Settings, skip: set[str]) -> set[str]:
+    """Fingerprints of what ``check`` reports at REF (passes, then inline suppressions),
+    for the rulesets not in ``skip``; the git-dated checks are left out (``DATED_CODES``)."""
     from rulelint.engine import analyse, apply_suppressions
 
-    findings, ctx = analyse(base.project, settings)
-    findings, _ = apply_suppressions(base.project, findings, ctx.enabled)
+    project = replace(
+        base.project,
+        rulesets={n: rs for n, rs in base.project.rulesets.items() if n not in skip},
+    )
+    base_settings = replace(settings, ignore=[*settings.ignore, *DATED_CODES])
+    findings, ctx = analyse(project, base_settings)
+    findings, _ = apply_suppressions(project, findings, ctx.enabled)
     return {f.fingerprint for f in findings if f.fingerprint}
 
 
@@ -204,23 +238,44 @@ def _limit_finding(f: Finding, head: Project, base: Project) -> Finding | None:
     before = _used(b_rs).get(measure, (0, 0))[0]
     if after <= before:
         return None
-    noun = _NOUN[measure]
+    added = after - before
+    noun = _NOUN[measure] if added != 1 else _NOUN[measure][:-1]
     f.message = (
-        f"this change adds {after - before:,} {noun}: {before:,} → {after:,} of {cap:,}; "
+        f"this change adds {added:,} {noun}: {before:,} → {after:,} of {cap:,}; "
         + f.message
     )
     return f
 
 
+def _unchanged_rule(f: Finding, head: Project, base: Project) -> bool:
+    if not f.rule_ids:
+        return False
+    h_rs, b_rs = head.rulesets.get(f.ruleset or ""), base.rulesets.get(f.ruleset or "")
+    if h_rs is None or b_rs is None:
+        return False
+    h, b = h_rs.by_id().get(f.rule_ids[0]), b_rs.by_id().get(f.rule_ids[0])
+    return h is not None and b is not None and h.content() == b.content()
+
+
 def keep_added(findings: list[Finding], head: Project, base: BaseSide, settings: Settings):
     """The head findings that are new over the base side; (kept, number left out)."""
-    known = base_fingerprints(base, settings)
+    same = unchanged_rulesets(head, base.project)
+    same_files = unchanged_files(head, base.project)
+    known = base_fingerprints(base, settings, same)
     kept: list[Finding] = []
     for f in findings:
+        if f.code == STALE_BASELINE:
+            kept.append(f)
+            continue
+        if f.ruleset in same or (f.ruleset is None and f.file in same_files):
+            continue  # an untouched ruleset, or a problem of an untouched file, adds nothing
         if f.code in LIMIT_CODES:
             g = _limit_finding(f, head, base.project)
             if g is not None:
                 kept.append(g)
+        elif f.code in DATED_CODES:
+            if not _unchanged_rule(f, head, base.project):
+                kept.append(f)
         elif f.fingerprint not in known:
             kept.append(f)
     return kept, len(findings) - len(kept)

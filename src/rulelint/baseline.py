@@ -15,15 +15,13 @@ File format (JSON)::
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rulelint.atomicio import write_atomic
 from rulelint.config import ConfigError
 from rulelint.engine import fingerprint
 from rulelint.findings import Finding
@@ -118,57 +116,11 @@ def baseline_text(findings: Iterable[Finding]) -> str:
 
 
 def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
-    """Write the baseline atomically; return the number of entries written."""
+    """Write the baseline atomically (temp file, fsync, rename; an existing file keeps its
+    mode); return the number of entries written."""
     text = baseline_text(findings)
-    atomic_write(path, text.encode("utf-8"))
+    write_atomic(path, text.encode("utf-8"))
     return len(json.loads(text)["findings"])
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same directory, fsync and
-    rename, so readers see the old file or the new one, never half of one. An existing
-    file keeps its permission bits; a symlink keeps pointing where it did."""
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    directory = target.parent
-    if not directory.is_dir():
-        raise ConfigError(f"cannot write {path}: directory {directory} does not exist")
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
-    tmp_name = None
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, target)
-        tmp_name = None
-        _fsync_dir(directory)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def load_baseline(path: Path, display: str | None = None) -> Baseline:

@@ -110,10 +110,10 @@ def _expand_glob(pattern: str, base: Path, root: Path | None = None) -> list[Pat
         dirnames.sort()
         rel_dir = os.path.relpath(dirpath, start)
         rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-        for name in sorted(filenames):
+        for name in sorted(filenames + dirnames):  # a directory named x.yaml is reported
             if rx.match(rel_dir + name):
                 found.append(Path(dirpath) / name)
-    return found
+    return sorted(found)
 
 
 def discover(paths: list[Path] | None, settings: Settings) -> tuple[list[SourceFile], bool]:
@@ -131,7 +131,9 @@ def discover(paths: list[Path] | None, settings: Settings) -> tuple[list[SourceF
             ap = p if p.is_absolute() else cwd / p
             if ap.is_dir():
                 inside = _walk_dir(ap)
-                if not inside:
+                if not inside and ap.name.endswith(YAML_SUFFIXES):
+                    found.append(ap)  # `x.yaml` that is a directory: reported as RL001
+                elif not inside:
                     raise ConfigError(f"{p}: a directory with no *.yaml or *.yml files in it")
                 found.extend(inside)
             elif ap.exists() or ap.is_symlink():
@@ -153,8 +155,7 @@ def discover(paths: list[Path] | None, settings: Settings) -> tuple[list[SourceF
                             f"config path {pattern!r} matches {m}, outside the project root "
                             f"{settings.root}; set allow_outside_root: true to allow it"
                         )
-                    if m.is_file() or m.is_symlink():
-                        found.append(m)
+                    found.append(m)
         else:
             used_default = True
             for pattern in DEFAULT_PATHS:

@@ -250,7 +250,10 @@ def _row_values(get, line: int) -> tuple[str | None, str, int, dt.date | None, s
     """(ruleset, rule_id, hits, last, form) from a row accessor ``get(key)``."""
     rule_id = _text(get("rule_id"), "rule_id")
     rs = get("ruleset")
-    ruleset = rs.strip() or None if isinstance(rs, str) else (str(rs) if rs is not None else None)
+    if isinstance(rs, str):
+        ruleset = rs.strip() or None
+    else:
+        ruleset = str(rs) if rs is not None else None
     ts = get("timestamp")
     hits = get("hits")
     if hits is not None and ts is None:

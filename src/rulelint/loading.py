@@ -100,6 +100,7 @@ class YamlDocument:
     text: str
     data: Any = None
     problems: list[YamlProblem] = field(default_factory=list)
+    anchor_lines: set[int] = field(default_factory=set)  # lines that define a YAML anchor
 
     @property
     def ok(self) -> bool:
@@ -173,15 +174,15 @@ def _unsupported_tag(tag: str, event: yaml.Event) -> YamlProblem:
 # --- the builder ---------------------------------------------------------------------------
 
 
-def _build(text: str, problems: list[YamlProblem]) -> Any:
+def _build(text: str, problems: list[YamlProblem], anchor_lines: set[int] | None = None) -> Any:
     loader = _Loader(text)
     try:
-        return _build_events(loader, problems)
+        return _build_events(loader, problems, anchor_lines if anchor_lines is not None else set())
     finally:
         loader.dispose()
 
 
-def _build_events(loader: Any, problems: list[YamlProblem]) -> Any:
+def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[int]) -> Any:
     get = loader.get_event
     anchors: dict[str, Any] = {}
     sizes: dict[int, int] = {}  # id(container) -> expanded node count, for anchored containers
@@ -244,6 +245,7 @@ def _build_events(loader: Any, problems: list[YamlProblem]) -> Any:
             value = _scalar(event, problems)
             if event.anchor is not None:
                 anchors[event.anchor] = value
+                anchor_lines.add(mark.line + 1)
             add(value, mark.line + 1, mark.column + 1, 1)
         elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
             nodes += 1
@@ -264,6 +266,8 @@ def _build_events(loader: Any, problems: list[YamlProblem]) -> Any:
             container = LocDict(mark.line + 1, mark.column + 1) if is_map else LocList(
                 mark.line + 1, mark.column + 1
             )
+            if event.anchor is not None:
+                anchor_lines.add(mark.line + 1)
             stack.append([container, is_map, None, False, 0, event.anchor, 1, []])
         elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
             frame = stack.pop()
@@ -343,7 +347,7 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[YamlProblem]]:
     try:
         if path.is_dir():
             return None, [YamlProblem("RL001", f"{display} is a directory, not a rule file")]
-        if not path.is_file():
+        if path.exists() and not path.is_file():
             return None, [
                 YamlProblem("RL001", f"{display} is not a regular file (a pipe or device?)")
             ]
@@ -404,7 +408,7 @@ _TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)
 def parse_text(text: str, display: str) -> YamlDocument:
     doc = YamlDocument(display, text)
     try:
-        doc.data = _build(text, doc.problems)
+        doc.data = _build(text, doc.problems, doc.anchor_lines)
     except _Fatal as fatal:
         doc.problems.append(fatal.problem)
         doc.data = None

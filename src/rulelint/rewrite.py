@@ -9,7 +9,6 @@ item, minus trailing blank and comment lines, which stay (they may describe the 
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,9 +132,6 @@ class FileEdit:
         )
 
 
-_ANCHOR = re.compile(r"(?:^|[\s:\[{,-])&[^\s,\[\]{}]+")
-
-
 def _is_blank_or_comment(line: str) -> bool:
     s = line.strip()
     return not s or s.startswith("#")
@@ -206,7 +202,7 @@ def plan_edits(plan: Plan) -> list[FileEdit]:
                 raise ConfigError(f"{info.source.display}: cannot locate rule {r.id!r}")
             s, e, indent = spans[i]
             for n in range(s, e):
-                if _ANCHOR.search(lines[n]):
+                if n + 1 in info.doc.anchor_lines:
                     raise ConfigError(
                         f"{info.source.display}:{n + 1}: rule {r.id!r} defines a YAML anchor that "
                         "other rules may use; --apply will not rewrite it (use --output)"

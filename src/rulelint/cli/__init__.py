@@ -33,8 +33,10 @@ def _root(
 
 
 from rulelint.cli import check as _check  # noqa: E402,F401  (registers commands)
+from rulelint.cli import diff as _diff  # noqa: E402,F401
 from rulelint.cli import docs as _docs  # noqa: E402,F401
 from rulelint.cli import evaluate as _evaluate  # noqa: E402,F401
+from rulelint.cli import history as _history  # noqa: E402,F401
 from rulelint.cli import merge as _merge  # noqa: E402,F401
 
 

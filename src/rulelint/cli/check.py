@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from rulelint.baseline import load_baseline
+from rulelint.baseline import write_baseline as save_baseline
 from rulelint.cli import app
 from rulelint.cli.common import (
     Color,
@@ -61,6 +64,9 @@ def check_cmd(
     max_rules: Annotated[int | None, typer.Option("--max-rules", min=0, help="Cap for every ruleset (overrides config and headers).")] = None,
     today: Annotated[str | None, typer.Option("--today", help="Date for staleness checks (YYYY-MM-DD; default: today).")] = None,
     hits: Annotated[Path | None, typer.Option("--hits", help="Hit log (CSV or JSON Lines) for the unused-rule check.")] = None,
+    base: Annotated[str | None, typer.Option("--base", metavar="GIT_REF", help="Report only findings the working tree adds over this git ref (limit findings compare rule counts).")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="Suppress the findings recorded in this baseline file; report its stale entries (RL902).")] = None,
+    write_baseline: Annotated[Path | None, typer.Option("--write-baseline", help="Record every current finding in this baseline file (atomically) and exit 0.")] = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
@@ -76,7 +82,16 @@ def check_cmd(
         max_rules=max_rules,
         hits=hits,
     )
-    report = run_check(list(paths) if paths else None, settings)
+    rule_paths = list(paths) if paths else None
+    if write_baseline is not None:
+        if base is not None:
+            raise ConfigError("--write-baseline records every current finding; drop --base")
+        report = run_check(rule_paths, settings)
+        n = save_baseline(write_baseline, report.findings)
+        print(f"rulelint: wrote {n} finding{'s' if n != 1 else ''} to {write_baseline}", file=sys.stderr)
+        return
+    known = load_baseline(baseline) if baseline is not None else None
+    report = run_check(rule_paths, settings, baseline=known, base_ref=base)
     render_report(report, fmt, color, quiet)
     if not exit_zero and report.fails(Severity(fail_on.value)):
         raise typer.Exit(1)

@@ -20,6 +20,17 @@ class Pass:
 
 
 def all_passes() -> list[Pass]:
-    from rulelint.passes import duplicates, limits, mergeable, metadata, overlap
+    from rulelint.passes import (
+        duplicates,
+        forecast,
+        limits,
+        mergeable,
+        metadata,
+        overlap,
+        staleness,
+    )
 
-    return [limits.PASS, metadata.PASS, duplicates.PASS, overlap.PASS, mergeable.PASS]
+    return [
+        limits.PASS, metadata.PASS, duplicates.PASS, overlap.PASS, mergeable.PASS,
+        staleness.PASS, forecast.PASS,
+    ]

@@ -33,7 +33,8 @@ from rulelint.passes import Pass
 from rulelint.project import RuleEntry, RuleSet
 from rulelint.sets import box_intersect, box_measure, box_subtract, covers
 
-MAX_PIECES = 4096  # fragments of a rule we are willing to track before giving up (sound)
+MAX_PIECES = 2048  # fragments of a rule we are willing to track before giving up (sound)
+OPS_BUDGET = 3_000  # box operations per rule before the analysis of that rule gives up (sound)
 
 
 class _TooComplex(Exception):
@@ -129,6 +130,33 @@ def _first_match_decider(w: dict, candidates: list[RuleEntry], domains) -> RuleE
     return None
 
 
+def _subset_fields(rules: list[RuleEntry], fields: set[str]) -> list[RuleEntry]:
+    """Rules with a sure part whose conditions all name fields in ``fields``.
+
+    Only these can cover a rule R with those fields: R holds events that lack every other
+    field, and a rule that tests another field never matches those (a condition on a missing
+    field does not hold); a rule that tests no other field covers R's events whatever the
+    other fields are. So coverage by all rules equals coverage by these, and they are few.
+    """
+    return [e for e in rules if e.under is not None and e.under.keys() <= fields]
+
+
+def _remove_each(pieces: list[dict], rules: list[RuleEntry], domains, budget: list[int]):
+    """Subtract rules (ranked largest share first) until nothing is left; raises
+    _TooComplex when the budget of box operations runs out."""
+    ranked = sorted(
+        rules, key=lambda e: -box_measure(e.under, domains) if e.under is not None else 0.0
+    )
+    for e in ranked:
+        budget[0] -= len(pieces)
+        if budget[0] < 0:
+            raise _TooComplex
+        pieces, _ = _subtract_all(pieces, e.under, domains)
+        if not pieces:
+            break
+    return pieces
+
+
 def analyse_first_match(rs: RuleSet, live: list[RuleEntry], index: OverlapIndex, enabled):
     domains = rs.domains
     want_303 = enabled("RL303")
@@ -138,25 +166,79 @@ def analyse_first_match(rs: RuleSet, live: list[RuleEntry], index: OverlapIndex,
         later = [live[i] for i in cand_idx if i > pos]
         if want_303:
             yield from _ambiguous(rs, r, earlier, domains)
+        fields = set(r.box)
+        budget = [OPS_BUDGET]
         try:
-            remaining = [r.box]
-            takers: list[tuple[RuleEntry, list[dict]]] = []
-            for e in earlier:
-                if e.under is None:
-                    continue
-                remaining, taken = _subtract_all(remaining, e.under, domains)
-                if taken:
-                    takers.append((e, taken))
-                if not remaining:
-                    break
+            remaining = _remove_each([r.box], _subset_fields(earlier, fields), domains, budget)
         except _TooComplex:
             continue
         if not remaining:
+            takers = _attribute(r, earlier, domains, budget)
             yield from _never_decides(rs, r, takers, earlier, domains)
             continue
         if not r.exact:
             continue
-        yield from _removal_changes_nothing(rs, r, remaining, earlier, later, domains)
+        # cheap necessary test first: the part no other-field rule can reach must fall to
+        # later rules with the same action before any other action
+        if not _caught_by_same_action(r, remaining, _subset_fields(later, fields), domains, budget):
+            continue
+        try:
+            decided = [r.box]
+            for e in earlier:
+                if e.under is None:
+                    continue
+                budget[0] -= len(decided)
+                if budget[0] < 0:
+                    raise _TooComplex
+                decided, _ = _subtract_all(decided, e.under, domains)
+                if not decided:
+                    break
+        except _TooComplex:
+            continue
+        if decided:
+            yield from _removal_changes_nothing(rs, r, decided, earlier, later, domains, budget)
+
+
+def _caught_by_same_action(r, pieces, later, domains, budget) -> bool:
+    try:
+        for lr in sorted(later, key=lambda c: c.order):
+            if not any(box_intersect(p, lr.box, domains) is not None for p in pieces):
+                continue
+            if lr.action != r.action or not lr.exact:
+                return False
+            budget[0] -= len(pieces)
+            if budget[0] < 0:
+                return False
+            pieces, _ = _subtract_all(pieces, lr.box, domains)
+            if not pieces:
+                return True
+    except _TooComplex:
+        return False
+    return False
+
+
+def _attribute(r, earlier, domains, budget) -> list[tuple[RuleEntry, list[dict]]]:
+    """Which earlier rules take which part of r, in evaluation order (first-match)."""
+    takers: list[tuple[RuleEntry, list[dict]]] = []
+    remaining = [r.box]
+    try:
+        for e in earlier:
+            if e.under is None:
+                continue
+            budget[0] -= len(remaining)
+            if budget[0] < 0:
+                raise _TooComplex
+            remaining, taken = _subtract_all(remaining, e.under, domains)
+            if taken:
+                takers.append((e, taken))
+            if not remaining:
+                break
+    except _TooComplex:
+        # too fragmented to attribute exactly: name the rules that cover it instead
+        fields = set(r.box)
+        takers = [(e, []) for e in _subset_fields(earlier, fields)
+                  if box_intersect(r.box, e.under, domains) is not None]
+    return takers
 
 
 def _never_decides(rs, r, takers, earlier, domains):
@@ -198,6 +280,8 @@ def _never_decides(rs, r, takers, earlier, domains):
             content_key="|".join(x.content() for x in [r, *cover]),
         )
         return
+    if other:
+        return  # another action may decide part of it, but no real witness was found: say nothing
     cover = small_cover(r.box, rules, domains)
     yield Finding(
         "RL301",
@@ -211,7 +295,7 @@ def _never_decides(rs, r, takers, earlier, domains):
     )
 
 
-def _removal_changes_nothing(rs, r, decided, earlier, later, domains):
+def _removal_changes_nothing(rs, r, decided, earlier, later, domains, budget):
     """R decides ``decided`` (disjoint boxes). Without R, would later rules with the same
     action catch all of it before any rule with another action?"""
     rem = decided
@@ -226,6 +310,9 @@ def _removal_changes_nothing(rs, r, decided, earlier, later, domains):
                 if any(box_intersect(p, lr.box, domains) is not None for p in rem):
                     return
                 continue
+            budget[0] -= len(rem)
+            if budget[0] < 0:
+                return
             rem, taken = _subtract_all(rem, lr.box, domains)
             if taken:
                 catchers.append(lr)

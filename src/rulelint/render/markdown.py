@@ -14,7 +14,6 @@ from rulelint.findings import Finding
 from rulelint.render.text import format_event
 
 MAX_ROWS = 200
-_SEV_ICON = {"error": "error", "warning": "warning", "info": "info"}
 
 
 def cell(s: str) -> str:
@@ -80,7 +79,7 @@ def _finding_row(f: Finding) -> str:
         where = f"{f.file}:{f.line}"
     witness = code(format_event(f.witness)) if f.witness is not None else ""
     return (
-        f"| {f.code} {f.name} | {_SEV_ICON[str(f.severity)]} | {code(where)} | "
+        f"| {f.code} {f.name} | {f.severity} | {code(where)} | "
         f"{cell(f.message)} | {witness} |"
     )
 
@@ -103,14 +102,15 @@ def findings_table(findings: list[Finding]) -> list[str]:
 def render(report: Report) -> str:
     out = ["## rulelint", "", headline(report), ""]
     notes = []
-    base = getattr(report, "base_ref", None)
+    base = report.base_ref
     if base:
-        hidden = getattr(report, "not_added", 0)
+        hidden = report.not_added
         notes.append(
-            f"Only findings this change adds over {code(base)} are shown"
-            + (f" ({_plural(hidden, 'finding')} already there are not)." if hidden else ".")
+            f"Only the findings this change adds over {code(base)} are listed"
+            + (f"; {_plural(hidden, 'finding')} already there "
+               f"{'is' if hidden == 1 else 'are'} left out." if hidden else ".")
         )
-    baselined = getattr(report, "baselined", 0)
+    baselined = report.baselined
     inline = report.suppressed - baselined
     if baselined:
         notes.append(f"{_plural(baselined, 'finding')} suppressed by the baseline.")
@@ -118,6 +118,8 @@ def render(report: Report) -> str:
         notes.append(f"{_plural(inline, 'finding')} suppressed inline.")
     if notes:
         out += [" ".join(notes), ""]
+    for note in report.notices:
+        out += [f"> Note: {cell(note)}", ""]
     if report.rulesets:
         out += rulesets_table(report) + [""]
     if report.findings:

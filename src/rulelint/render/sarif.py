@@ -95,6 +95,9 @@ def _related(loc: Location, k: int, paths: RepoPaths) -> dict[str, Any] | None:
 def result(f: Finding, index: dict[str, int], paths: RepoPaths, fallback: str | None) -> dict:
     text = f.message
     if f.witness is not None:
+        text = text.rstrip()
+        if not text.endswith((".", "!", "?")):
+            text += "."
         text += f" Witness event: {format_event(f.witness)}."
     out: dict[str, Any] = {
         "ruleId": f.code,
@@ -121,6 +124,16 @@ def result(f: Finding, index: dict[str, int], paths: RepoPaths, fallback: str | 
     return out
 
 
+def _invocation(report: Report) -> dict[str, Any]:
+    """The run itself, with its run-level remarks (git dates unavailable, hit log problems)."""
+    inv: dict[str, Any] = {"executionSuccessful": True}
+    if report.notices:
+        inv["toolExecutionNotifications"] = [
+            {"level": "note", "message": {"text": n}} for n in report.notices
+        ]
+    return inv
+
+
 def sarif_dict(report: Report) -> dict[str, Any]:
     checks = list(CHECKS.values())
     index = {c.code: i for i, c in enumerate(checks)}
@@ -140,6 +153,7 @@ def sarif_dict(report: Report) -> dict[str, Any]:
                         "rules": [rule_descriptor(c) for c in checks],
                     }
                 },
+                "invocations": [_invocation(report)],
                 "columnKind": "unicodeCodePoints",
                 "results": [result(f, index, paths, fallback) for f in report.findings],
             }
