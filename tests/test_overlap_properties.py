@@ -507,12 +507,6 @@ GLOB_SAME_ACTION_EXAMPLE = _spec(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _never_decides falls back to RL301 'come first ... and take the same action' "
-    "when no witness is found for a covering rule with another action (opaque glob on the "
-    "covered rule), naming that rule: the claim is false (it is shadowed, RL302)",
-)
 @settings(max_examples=40, **SETTINGS)
 @example(GLOB_SAME_ACTION_EXAMPLE)
 @given(rule_sets(glob_tags=True))
