@@ -24,7 +24,7 @@ from rulelint.config import Settings
 from rulelint.engine import analyse
 from rulelint.evaluate import rule_matches
 from rulelint.files import SourceFile
-from rulelint.index import OverlapIndex
+from rulelint.index import SMALL_GROUP, OverlapIndex
 from rulelint.project import load_project
 from rulelint.sets import (
     IP_UNIVERSE,
@@ -32,9 +32,16 @@ from rulelint.sets import (
     IntervalSet,
     StrSet,
     box_intersect,
+    box_meets,
     box_normalize,
+    box_point,
+    box_subset,
     box_subtract,
+    cannot_cover,
+    covers,
     ip_set,
+    ip_to_int,
+    subtract_union,
 )
 from ruleset_gen import (
     ADDRS,
@@ -611,6 +618,49 @@ def test_index_candidates_are_a_superset_of_intersecting_rules(boxes, queries):
         assert not missed, {i: boxes[i] for i in missed}
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_boxes(), max_size=24),
+    st.lists(_query(), min_size=1, max_size=4),
+    st.integers(-1, 25),
+    st.integers(0, 26),
+    st.one_of(st.none(), st.sets(st.sampled_from(sorted(IDX_DOMAINS)))),
+)
+def test_index_windows_signatures_and_points(boxes, queries, lo, hi, within):
+    """Every narrowing path (small groups not returned whole): an order window (lo, hi), a
+    signature filter and point lookups still return every rule that really qualifies."""
+    import rulelint.index as index_module
+
+    saved = index_module.SMALL_GROUP
+    index_module.SMALL_GROUP = 0
+    try:
+        index = OverlapIndex(boxes)
+        for q in queries:
+            got = index.candidates(q, lo=lo, hi=hi, within=within)
+            assert got == sorted(set(got))
+            assert all(lo < i < hi and boxes[i] is not None for i in got)
+            assert within is None or all(boxes[i].keys() <= within for i in got)
+            truth = {
+                i for i, b in enumerate(boxes)
+                if b is not None and lo < i < hi and (within is None or b.keys() <= within)
+                and box_intersect(b, q, IDX_DOMAINS) is not None
+            }
+            assert truth <= set(got), {i: boxes[i] for i in truth - set(got)}
+            point = box_point(q, IDX_DOMAINS)
+            values = {
+                f: ip_to_int(v) if IDX_DOMAINS[f].kind == "ip" else v for f, v in point.items()
+            }
+            at = index.at_point(values)
+            holding = {
+                i for i, b in enumerate(boxes)
+                if b is not None and b.keys() <= values.keys()
+                and all(IDX_DOMAINS[f].contains(s, point[f]) for f, s in b.items())
+            }
+            assert holding <= set(at)
+    finally:
+        index_module.SMALL_GROUP = saved
+
+
 def test_index_prefix_query_finds_keys_with_the_last_code_point():
     """Regression: prefix queries once stopped at p + U+10FFFF (bisect_left)."""
     boxes = [{"s": StrSet.values(["a\U0010ffff"])}, {"s": StrSet.values(["a\U0010ffffz"])}]
@@ -618,8 +668,73 @@ def test_index_prefix_query_finds_keys_with_the_last_code_point():
 
 
 def test_index_narrows_disjoint_values():
-    """Not a tautology: the index does leave out rules that cannot meet the query."""
-    boxes = [{"e": frozenset({"x"})}, {"e": frozenset({"y"})}, {"i": IntervalSet.of([(0, 3)])}]
+    """Not a tautology: the index does leave out rules that cannot meet the query (groups
+    above the small-group size; a small group is returned whole)."""
+    n = 3 * SMALL_GROUP
+    boxes = [{"e": frozenset({f"x{k}"})} for k in range(n)]
+    boxes += [{"i": IntervalSet.of([(10 * k, 10 * k + 3)])} for k in range(n)]
     index = OverlapIndex(boxes)
-    assert index.candidates({"e": frozenset({"x"})}) == [0, 2]
-    assert index.candidates({"i": IntervalSet.of([(5, 9)])}) == [0, 1]
+    assert index.candidates({"e": frozenset({"x1"})}) == [1, *range(n, 2 * n)]
+    assert index.candidates({"i": IntervalSet.of([(25, 49)])}) == [*range(n), n + 3, n + 4]
+    # an order window and a signature filter
+    assert index.candidates({"e": frozenset({"x1", "x5"})}, lo=1, hi=n + 1) == [5, n]
+    assert index.candidates({"e": frozenset({"x1"})}, within={"e"}) == [1]
+    s = {"s": StrSet.prefixes(["ab"])}
+    pre = OverlapIndex([{"s": StrSet.values([f"v{k}"])} for k in range(n)] + [s])
+    assert pre.candidates({"s": StrSet.values(["abc"])}) == [n]
+    assert pre.candidates({"s": StrSet.values(["v3"])}) == [3]
+    assert pre.at_point({"s": "abz"}) == [n]
+    assert pre.at_point({}) == []
+
+
+# --- batched subtraction and cheap disproofs ---------------------------------------------------
+
+
+def _same_points(a: list[dict], b: list[dict]) -> bool:
+    """Two lists of boxes hold the same points (each is a union)."""
+    ok_ab, _ = covers_union(a, b)
+    ok_ba, _ = covers_union(b, a)
+    return ok_ab and ok_ba
+
+
+def covers_union(xs: list[dict], ys: list[dict]) -> tuple[bool, None]:
+    for x in xs:
+        ok, _ = covers(x, ys, IDX_DOMAINS)
+        if not ok:
+            return False, None
+    return True, None
+
+
+@settings(max_examples=200, deadline=None)
+@given(_query(), st.lists(_boxes().filter(lambda b: b is not None), max_size=6))
+def test_subtract_union_is_target_minus_union(target, others):
+    got = subtract_union(target, others, IDX_DOMAINS)
+    _, expected = covers(target, others, IDX_DOMAINS)
+    assert _same_points(got, expected), (got, expected)
+    for i, p in enumerate(got):  # pieces are disjoint and inside the target
+        assert box_subset(p, target, IDX_DOMAINS)
+        for q in got[i + 1:]:
+            assert box_intersect(p, q, IDX_DOMAINS) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(_query(), st.lists(_boxes().filter(lambda b: b is not None), max_size=6))
+def test_cannot_cover_is_only_said_of_boxes_that_are_not_covered(target, others):
+    if cannot_cover(target, others, IDX_DOMAINS):
+        ok, _ = covers(target, others, IDX_DOMAINS)
+        assert not ok
+
+
+def test_cannot_cover_proves_an_infinite_field_against_finite_lists():
+    target = {"s": StrSet.not_values(["a"]), "e": frozenset({"x"})}
+    lists = [{"s": StrSet.values([f"v{k}"])} for k in range(50)]
+    assert cannot_cover(target, lists, IDX_DOMAINS)
+    assert not cannot_cover(target, [*lists, {"e": frozenset({"x", "y"})}], IDX_DOMAINS)
+    # a rule that holds the whole target but one field is taken in one step
+    assert subtract_union(target, [{"e": frozenset({"x"})}], IDX_DOMAINS) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(_query(), _query())
+def test_box_meets_agrees_with_box_intersect(a, b):
+    assert box_meets(a, b) == (box_intersect(a, b, IDX_DOMAINS) is not None)

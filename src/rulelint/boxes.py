@@ -150,7 +150,11 @@ def witness_event(
         if kind == "enum":
             candidates.extend(dom.values)
         elif s:
-            candidates.append(dom.witness(s))
+            w0 = dom.witness(s)
+            candidates.append(w0)
+            # a pattern's wildcards filled with a member: lands in the set when the pattern
+            # starts with '*' and the set is closed under extension (a prefix region)
+            candidates.extend(_instantiate(p, w0) for c in globs[f] for p in c.values)
         for v in candidates:
             if dom.contains(s, v) and all(matches(c, kind, v) for c in globs[f]):
                 event[f] = v

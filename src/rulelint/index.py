@@ -1,25 +1,41 @@
 """Candidate index: which rules can overlap a given box, without comparing every pair.
 
-Per field we keep
-  * hash buckets for rules that allow a finite set of values (strings, enum, bool),
-    plus the sorted bucket keys so a prefix query is a bisect range;
-  * a static interval tree (sorted by low end, with subtree maxima of the high end) for
-    int and ip fields;
-  * an "open" list of rules whose set on the field is neither (cofinite, prefix...);
-  * the rules that do not constrain the field at all.
-A query picks the field with the fewest candidates and returns those; the exact set algebra
-then runs only on them. Building is O(n log n), a query O(log n + k).
+Rules are grouped by *signature*, the set of fields their box constrains. Inside a group
+every rule constrains every field of the signature, so a query can narrow on any field the
+query box shares with the group and no "rule that does not test this field" list ever has
+to be scanned. Per group and field:
+
+  * string fields: hash buckets for listed values and for prefixes (a value ``v`` meets a
+    prefix rule ``p`` when ``v`` starts with ``p``: the ``len(v)`` prefixes of ``v`` are
+    looked up), sorted keys for range queries by prefix, and an "open" list for sets that
+    cannot be narrowed (``not_in``, a glob that starts with ``*``);
+  * enum and bool: hash buckets;
+  * int and ip: a static interval tree (sorted by low end, subtree maxima of the high end).
+
+Two facts make the signature useful beyond narrowing (see ARCHITECTURE.md):
+
+  * a box ``B`` is covered by a union of rules iff it is covered by those of them whose
+    signature is a subset of ``B``'s fields: ``B`` holds events that lack every other field,
+    and a rule testing another field never matches those (``within=``);
+  * a group that shares no field with the query box meets it wherever both are non-empty,
+    so its members in an order window are returned as a slice, lazily (``iter_candidates``).
+
+Building is O(n log n); a query costs O(groups + log n + k) for k candidates.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
-from rulelint.sets import IntervalSet, StrSet
+from rulelint.sets import IntervalSet, OrAbsent, StrSet
+
+SMALL_GROUP = 8  # groups this small are returned whole (the caller's exact test is cheaper)
 
 
 class IntervalTree:
@@ -83,142 +99,308 @@ class IntervalTree:
         return True
 
 
-def _finite(s: Any) -> frozenset | None:
-    if isinstance(s, frozenset):
-        return s
-    if isinstance(s, StrSet):
-        return s.finite_values()
-    return None
+def _str_keys(s: StrSet) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(prefixes, values) such that every member of ``s`` starts with one of the prefixes or
+    is one of the values; None when that says nothing (the root region is in the set)."""
+    tp = s.true_prefixes()
+    if "" in tp:
+        return None
+    return tp, s.true_values()
+
+
+def _range(keys: list[str], p: str) -> Iterator[str]:
+    """The sorted keys that start with ``p``."""
+    i = bisect.bisect_left(keys, p)
+    n = len(keys)
+    while i < n and keys[i].startswith(p):
+        yield keys[i]
+        i += 1
 
 
 class _FieldIndex:
-    __slots__ = ("buckets", "keys", "tree", "open", "constrained")
+    __slots__ = ("vals", "pfx", "vkeys", "pkeys", "tree", "open", "_iv")
 
     def __init__(self) -> None:
-        self.buckets: dict[Any, list[int]] = defaultdict(list)
-        self.keys: list[str] = []
+        self.vals: dict[Any, list[int]] = defaultdict(list)
+        self.pfx: dict[str, list[int]] = defaultdict(list)
+        self.vkeys: list[str] = []
+        self.pkeys: list[str] = []
         self.tree: IntervalTree | None = None
         self.open: list[int] = []
-        self.constrained: set[int] = set()
+        self._iv: list[tuple[Any, Any, int]] = []
+
+    def add(self, i: int, s: Any) -> None:
+        s = s.s if isinstance(s, OrAbsent) else s
+        if isinstance(s, IntervalSet):
+            for lo, hi in s.iv:
+                self._iv.append((lo, hi, i))
+            return
+        if isinstance(s, frozenset):
+            for v in s:
+                self.vals[v].append(i)
+            return
+        if isinstance(s, StrSet):
+            keys = _str_keys(s)
+            if keys is not None:
+                for p in keys[0]:
+                    self.pfx[p].append(i)
+                for v in keys[1]:
+                    self.vals[v].append(i)
+                return
+        self.open.append(i)
+
+    def freeze(self) -> None:
+        self.vkeys = sorted(k for k in self.vals if isinstance(k, str))
+        self.pkeys = sorted(self.pfx)
+        if self._iv:
+            self.tree = IntervalTree(self._iv)
+        self._iv = []
+        self.vals = dict(self.vals)
+        self.pfx = dict(self.pfx)
+
+    def estimate(self, vals: frozenset | None) -> int | None:
+        """A cheap upper bound of the candidates for a finite set, else None."""
+        if vals is None or self.pfx:
+            return None
+        get = self.vals.get
+        return sum(len(get(v, ())) for v in vals) + len(self.open)
+
+    def query(self, s: Any, keys: Any, limit: float) -> set[int] | None:
+        """Members whose set on this field may meet ``s`` (``keys``: its ``_str_keys``);
+        None when this field cannot narrow, or when there are more than ``limit`` of them
+        (another field is better)."""
+        if len(self.open) > limit:
+            return None
+        out: set[int] = set(self.open)
+        if isinstance(s, IntervalSet):
+            if self.tree is not None:
+                for lo, hi in s.iv:
+                    if not self.tree.query(lo, hi, out, limit):
+                        return None
+            return out
+        if isinstance(s, frozenset):
+            get = self.vals.get
+            for v in s:
+                b = get(v)
+                if b:
+                    out.update(b)
+                    if len(out) > limit:
+                        return None
+            return out
+        if keys is None:
+            return None
+        tp, tv = keys
+        vals, pfx = self.vals, self.pfx
+        for v in tv:
+            b = vals.get(v)
+            if b:
+                out.update(b)
+            if pfx:
+                for k in range(1, len(v) + 1):
+                    b = pfx.get(v[:k])
+                    if b:
+                        out.update(b)
+            if len(out) > limit:
+                return None
+        for p in tp:
+            for k in _range(self.vkeys, p):
+                out.update(vals[k])
+                if len(out) > limit:
+                    return None
+            for k in _range(self.pkeys, p):
+                out.update(pfx[k])
+                if len(out) > limit:
+                    return None
+            for k in range(1, len(p)):
+                b = pfx.get(p[:k])
+                if b:
+                    out.update(b)
+            if len(out) > limit:
+                return None
+        return out
+
+    def at(self, v: Any) -> list[int]:
+        """Members whose set on this field may hold the value ``v``."""
+        out: list[int] = list(self.open)
+        if isinstance(v, str):
+            b = self.vals.get(v)
+            if b:
+                out.extend(b)
+            pfx = self.pfx
+            if pfx:
+                for k in range(1, len(v) + 1):
+                    b = pfx.get(v[:k])
+                    if b:
+                        out.extend(b)
+            return out
+        if self.tree is not None and isinstance(v, int) and not isinstance(v, bool):
+            got: set[int] = set()
+            self.tree.query(v, v, got)
+            out.extend(got)
+            return out
+        try:
+            b = self.vals.get(v)
+        except TypeError:
+            return out
+        if b:
+            out.extend(b)
+        return out
+
+
+class _Group:
+    __slots__ = ("sig", "members", "fields")
+
+    def __init__(self, sig: frozenset[str]) -> None:
+        self.sig = sig
+        self.members: list[int] = []  # ascending
+        self.fields: dict[str, _FieldIndex] = {f: _FieldIndex() for f in sig}
+
+    def window(self, lo: int, hi: int) -> tuple[int, int]:
+        m = self.members
+        return bisect.bisect_right(m, lo), bisect.bisect_left(m, hi)
+
+    def query(self, prep: Mapping[str, tuple], lo: int, hi: int) -> Sequence[int] | Iterator[int]:
+        """Ascending members in (lo, hi) whose box may meet the prepared query box."""
+        a, b = self.window(lo, hi)
+        if a >= b:
+            return ()
+        if b - a <= SMALL_GROUP:
+            return self.members[a:b]
+        fields = self.fields
+        ranked = []
+        for f, (s, fin, keys) in prep.items():
+            fi = fields.get(f)
+            if fi is None:
+                continue
+            est = fi.estimate(fin)
+            ranked.append((0 if est is not None else 1, est or 0, fi, s, keys))
+        if not ranked:
+            return islice(self.members, a, b)
+        ranked.sort(key=lambda t: (t[0], t[1]))
+        best: set[int] | None = None
+        best_n: float = b - a
+        for known, est, fi, s, keys in ranked:
+            if known == 0 and est >= best_n:
+                continue
+            got = fi.query(s, keys, best_n - 1)
+            if got is not None and len(got) < best_n:
+                best, best_n = got, len(got)
+                if best_n <= 1:
+                    break
+        if best is None:
+            return islice(self.members, a, b)
+        return sorted(i for i in best if lo < i < hi)
+
+
+def _prepare(box: Mapping[str, Any]) -> dict[str, tuple]:
+    """Per field of a query box: (set, its values when finite, its string index keys)."""
+    out = {}
+    for f, s in box.items():
+        s = s.s if isinstance(s, OrAbsent) else s
+        if isinstance(s, StrSet):
+            out[f] = (s, s.finite_values(), _str_keys(s))
+        elif isinstance(s, frozenset):
+            out[f] = (s, s, None)
+        else:
+            out[f] = (s, None, None)
+    return out
 
 
 class OverlapIndex:
-    def __init__(self, boxes: Sequence[dict | None]) -> None:
+    def __init__(self, boxes: Sequence[Mapping[str, Any] | None]) -> None:
         """``boxes[i]`` is the (over-approximated) match box of rule i, None for rules that
         match nothing (never returned)."""
         self.boxes = boxes
         self.n = len(boxes)
-        self.present = [i for i, b in enumerate(boxes) if b is not None]
-        fields: dict[str, _FieldIndex] = defaultdict(_FieldIndex)
-        intervals: dict[str, list[tuple[Any, Any, int]]] = defaultdict(list)
-        for i in self.present:
-            for f, s in boxes[i].items():
-                fi = fields[f]
-                fi.constrained.add(i)
-                if isinstance(s, IntervalSet):
-                    for lo, hi in s.iv:
-                        intervals[f].append((lo, hi, i))
-                    continue
-                vals = _finite(s)
-                if vals is not None:
-                    for v in vals:
-                        fi.buckets[v].append(i)
-                else:
-                    fi.open.append(i)
-        for f, fi in fields.items():
-            fi.keys = sorted(k for k in fi.buckets if isinstance(k, str))
-            if f in intervals:
-                fi.tree = IntervalTree(intervals[f])
-        self.fields = dict(fields)
-        self._free_cache: dict[str, list[int]] = {}
+        groups: dict[frozenset[str], _Group] = {}
+        for i, box in enumerate(boxes):
+            if box is None:
+                continue
+            sig = frozenset(box)
+            g = groups.get(sig)
+            if g is None:
+                g = groups[sig] = _Group(sig)
+            g.members.append(i)
+            for f, s in box.items():
+                g.fields[f].add(i, s)
+        for g in groups.values():
+            for fi in g.fields.values():
+                fi.freeze()
+        self.groups = list(groups.values())
+        self._within: dict[frozenset[str], list[_Group]] = {}
 
-    def _free(self, f: str) -> list[int]:
-        got = self._free_cache.get(f)
+    def _groups(self, within: Iterable[str] | None) -> list[_Group]:
+        if within is None:
+            return self.groups
+        key = frozenset(within)
+        got = self._within.get(key)
         if got is None:
-            fi = self.fields.get(f)
-            cons = fi.constrained if fi else set()
-            got = self._free_cache[f] = [i for i in self.present if i not in cons]
+            got = self._within[key] = [g for g in self.groups if g.sig <= key]
         return got
 
-    def _estimate(self, f: str, s: Any) -> int | None:
-        """A cheap upper bound of the candidates on f (without building them), or None
-        when only a query can tell (intervals, prefixes)."""
-        fi = self.fields.get(f)
-        if fi is None:
-            return 0
-        vals = _finite(s)
-        if vals is None:
-            return None
-        return sum(len(fi.buckets.get(v, ())) for v in vals) + len(fi.open)
-
-    def _field_candidates(self, f: str, s: Any, limit: float) -> set[int] | None:
-        """Rules constrained on f whose set may meet s; None when we cannot narrow, or when
-        there are more than ``limit`` of them (another field is better)."""
-        fi = self.fields.get(f)
-        if fi is None:
-            return set()
-        if len(fi.open) > limit:
-            return None
-        out: set[int] = set(fi.open)
-        if isinstance(s, IntervalSet):
-            if fi.tree is not None:
-                for lo, hi in s.iv:
-                    if not fi.tree.query(lo, hi, out, limit):
-                        return None
-            return out
-        vals = _finite(s)
-        if vals is not None:
-            for v in vals:
-                b = fi.buckets.get(v)
-                if b:
-                    out.update(b)
-                    if len(out) > limit:
-                        return None
-            return out
-        if isinstance(s, StrSet):
-            for p in s.true_prefixes():
-                if p == "":
-                    return None
-                keys = fi.keys
-                i = bisect.bisect_left(keys, p)
-                while i < len(keys) and keys[i].startswith(p):
-                    out.update(fi.buckets[keys[i]])
-                    if len(out) > limit:
-                        return None
-                    i += 1
-            for v in s.true_values():
-                b = fi.buckets.get(v)
-                if b:
-                    out.update(b)
-            return out if len(out) <= limit else None
-        return None
-
-    def candidates(self, box: dict) -> list[int]:
-        """Indices of rules whose box may intersect ``box`` (a superset; sorted).
-
-        Picks the field that narrows most: cheap estimates first (hash buckets), then
-        queries (intervals, prefixes) bounded by the best size so far, so no field is
-        ever expanded beyond the best alternative."""
-        best: set[int] | None = None
-        best_free: list[int] = []
-        best_size = math.inf
-        order = []
-        for f, s in box.items():
-            est = self._estimate(f, s)
-            order.append((0 if est is not None else 1, est or 0, f, s))
-        order.sort(key=lambda t: (t[0], t[1]))
-        for exact, est, f, s in order:
-            free = self._free(f)
-            if len(free) >= best_size or (exact == 0 and est + len(free) >= best_size):
+    def mentions(self, f: str, value: Any) -> bool:
+        """Whether some rule lists ``value`` (or a prefix of it) for field ``f``."""
+        for g in self.groups:
+            fi = g.fields.get(f)
+            if fi is None:
                 continue
-            cand = self._field_candidates(f, s, best_size - len(free) - 1)
-            if cand is None:
+            if value in fi.vals:
+                return True
+            if (
+                fi.pfx
+                and isinstance(value, str)
+                and any(value[:k] in fi.pfx for k in range(1, len(value) + 1))
+            ):
+                return True
+        return False
+
+    def iter_candidates(
+        self,
+        box: Mapping[str, Any],
+        lo: int = -1,
+        hi: int | None = None,
+        within: Iterable[str] | None = None,
+    ) -> Iterator[int]:
+        """Indices in (lo, hi), ascending and lazily, of rules whose box may meet ``box`` (a
+        superset); ``within``: only rules whose fields are all in it."""
+        hi = self.n if hi is None else hi
+        prep = _prepare(box)
+        parts = [g.query(prep, lo, hi) for g in self._groups(within)]
+        parts = [p for p in parts if p]
+        if not parts:
+            return iter(())
+        if len(parts) == 1:
+            return iter(parts[0])
+        return heapq.merge(*parts)
+
+    def candidates(
+        self,
+        box: Mapping[str, Any],
+        lo: int = -1,
+        hi: int | None = None,
+        within: Iterable[str] | None = None,
+    ) -> list[int]:
+        """Like :meth:`iter_candidates`, as a list."""
+        return list(self.iter_candidates(box, lo, hi, within))
+
+    def at_point(self, values: Mapping[str, Any]) -> list[int]:
+        """Ascending indices of rules whose box may hold the point (``values``: a field's
+        value in the set algebra's terms: ip addresses as integers; a field that is missing
+        from ``values`` is absent, and rules testing it are skipped)."""
+        keys = values.keys()
+        out: set[int] = set()
+        for g in self.groups:
+            if not g.sig <= keys:
                 continue
-            size = len(cand) + len(free)
-            if size < best_size:
-                best, best_free, best_size = cand, free, size
-        if best is None:
-            return list(self.present)
-        if not best_free:
-            return sorted(best)
-        return sorted(best.union(best_free))
+            if not g.sig:
+                out.update(g.members)
+                continue
+            best: list[int] | None = None
+            for f in g.sig:
+                got = g.fields[f].at(values[f])
+                if best is None or len(got) < len(best):
+                    best = got
+                    if not best:
+                        break
+            out.update(best or ())
+        return sorted(out)

@@ -49,10 +49,12 @@ __all__ = [
     "box_is_empty",
     "box_key",
     "box_measure",
+    "box_meets",
     "box_normalize",
     "box_point",
     "box_subset",
     "box_subtract",
+    "cannot_cover",
     "covers",
     "int_to_ip",
     "interval_to_cidrs",
@@ -60,6 +62,8 @@ __all__ = [
     "ip_to_int",
     "ipset_to_cidrs",
     "network_interval",
+    "subtract_union",
+    "union_all",
 ]
 
 _INF = math.inf
@@ -799,6 +803,13 @@ class StrSet:
             return self
         if self.is_full() or other.is_empty():
             return other
+        # fast paths for finite sets (the common case: lists of values)
+        if self.K == _ROOT_F:
+            member = other.member
+            return _mk_s(_ROOT_F, tuple(e for e in self.E if member(e[0])))
+        if other.K == _ROOT_F:
+            member = self.member
+            return _mk_s(_ROOT_F, tuple(e for e in other.E if member(e[0])))
         return _combine(self, other, _op_and)
 
     def __or__(self, other: StrSet) -> StrSet:
@@ -808,6 +819,8 @@ class StrSet:
             return self
         if self.is_empty() or other.is_full():
             return other
+        if self.K == _ROOT_F and other.K == _ROOT_F:
+            return _mk_s(_ROOT_F, tuple(sorted(set(self.E) | set(other.E))))
         return _combine(self, other, _op_or)
 
     def __sub__(self, other: StrSet) -> StrSet:
@@ -817,6 +830,9 @@ class StrSet:
             return _S_EMPTY
         if other.is_empty():
             return self
+        if self.K == _ROOT_F:
+            member = other.member
+            return _mk_s(_ROOT_F, tuple(e for e in self.E if not member(e[0])))
         return _combine(self, other, _op_sub)
 
     def __xor__(self, other: StrSet) -> StrSet:
@@ -1625,3 +1641,169 @@ def box_point(
 def box_key(box: Mapping[str, Any]) -> frozenset:
     """A hashable key of a (normalised) box, for deduplication."""
     return frozenset(box.items())
+
+
+def union_all(sets: Sequence[Any]) -> Any:
+    """The union of many sets of one field in n log n: finite sets at once, the rest
+    pairwise in a balanced tree (a chain of unions would be quadratic)."""
+    if not sets:
+        raise ValueError("union of no sets")
+    if all(isinstance(x, frozenset) for x in sets):
+        return frozenset().union(*sets)
+    if all(isinstance(x, StrSet) for x in sets):
+        finite = [x.finite_values() for x in sets]
+        if all(v is not None for v in finite):
+            return StrSet.values(frozenset().union(*finite))  # type: ignore[arg-type]
+    items = list(sets)
+    while len(items) > 1:
+        items = [
+            items[i] | items[i + 1] if i + 1 < len(items) else items[i]
+            for i in range(0, len(items), 2)
+        ]
+    return items[0]
+
+
+def _is_finite_set(x: Any) -> bool:
+    if isinstance(x, frozenset):
+        return True
+    if isinstance(x, StrSet):
+        return x.is_finite()
+    if isinstance(x, IntervalSet):
+        return x.is_bounded()
+    return False
+
+
+def cannot_cover(
+    target: Mapping[str, Any],
+    others: Sequence[Mapping[str, Any]],
+    domains: Mapping[str, Domain],
+    depth: int = 3,
+) -> bool:
+    """A cheap proof that ``others`` do not cover ``target`` (False: no proof either way).
+
+    If the target allows infinitely many values of a field and the others that constrain
+    it allow finitely many, the target's events with a value outside all of those can only
+    be covered by the remaining others; with none left it is not covered, else the
+    question recurses on that smaller box."""
+    if not others:
+        return not box_is_empty(target)
+    if depth <= 0:
+        return False
+    for f, s in target.items():
+        s = values_of(s)
+        if _is_finite_set(s) or domains[f].kind in ("ip", "enum", "bool"):
+            continue
+        finite = []
+        rest = []
+        for o in others:
+            x = o.get(f)
+            if x is not None and _is_finite_set(values_of(x)):
+                finite.append(values_of(x))
+            else:
+                rest.append(o)
+        if not finite:
+            continue
+        left = dict(target)
+        left[f] = _sub(target[f], union_all(finite))
+        if cannot_cover(left, rest, domains, depth - 1):
+            return True
+    return False
+
+
+def subtract_union(
+    target: Mapping[str, Any],
+    others: Sequence[Mapping[str, Any]],
+    domains: Mapping[str, Domain],
+    max_pieces: int | None = None,
+    max_ops: int | None = None,
+) -> list[dict]:
+    """``target`` minus the union of ``others``, as disjoint boxes.
+
+    An other that holds the target on every field but one takes exactly the target's events
+    whose value of that field it allows; all such others on a field are taken at once (one
+    union, one difference) before the rest are subtracted one by one, largest share first.
+    ValueError when the pieces grow beyond ``max_pieces`` or the box operations beyond
+    ``max_ops``."""
+    if box_is_empty(target):
+        return []
+    one_field: dict[str, list[Any]] = {}
+    general = []
+    for o in others:
+        diff = None
+        for f, so in o.items():
+            st = target.get(f)
+            st = _everything(domains[f]) if st is None else st
+            if _le(st, so):
+                continue
+            if diff is not None:
+                diff = False
+                break
+            diff = f
+        if diff is None:
+            return []  # it holds the whole target
+        if diff is False:
+            general.append(o)
+            continue
+        if _nonempty(_and(target.get(diff, _everything(domains[diff])), o[diff])):
+            one_field.setdefault(diff, []).append(o[diff])
+    piece = dict(target)
+    for f, sets in one_field.items():
+        left = _sub(piece.get(f, _everything(domains[f])), union_all(sets))
+        if not _nonempty(left):
+            return []
+        piece[f] = left
+    pieces = [piece]
+    ranked = sorted(
+        (o for o in general if box_intersect(piece, o, domains) is not None),
+        key=lambda o: -box_measure(o, domains),
+    )
+    ops = 0
+    for o in ranked:
+        ops += len(pieces)
+        if max_ops is not None and ops > max_ops:
+            raise ValueError("too many box operations")
+        nxt: list[dict] = []
+        for p in pieces:
+            if box_intersect(p, o, domains) is None:
+                nxt.append(p)
+            else:
+                nxt.extend(box_subtract(p, o, domains))
+        pieces = nxt
+        if not pieces:
+            return []
+        if max_pieces is not None and len(pieces) > max_pieces:
+            raise ValueError("too many pieces")
+    return pieces
+
+
+def _meets(x: Any, y: Any) -> bool:
+    """Whether two sets of one field share a value (absence counts as a value)."""
+    if isinstance(x, OrAbsent):
+        if isinstance(y, OrAbsent):
+            return True
+        x = x.s
+    elif isinstance(y, OrAbsent):
+        y = y.s
+    if isinstance(x, StrSet):
+        if x.K == _ROOT_F:
+            member = y.member
+            return any(member(e) for e, _ in x.E)
+        if y.K == _ROOT_F:
+            member = x.member
+            return any(member(e) for e, _ in y.E)
+        return bool(x & y)
+    if isinstance(x, frozenset):
+        return not x.isdisjoint(y)
+    return bool(x & y)
+
+
+def box_meets(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two boxes share a point, without building the intersection."""
+    for f, sb in b.items():
+        sa = a.get(f)
+        if sa is None:
+            if not _nonempty(sb):
+                return False
+        elif not _meets(sa, sb):
+            return False
+    return all(f in b or _nonempty(sa) for f, sa in a.items())

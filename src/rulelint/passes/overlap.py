@@ -1,15 +1,18 @@
 """RL301 redundant, RL302 shadowed, RL303 ambiguous-overlap, RL304 match-all.
 
 Exact coverage by the union of other rules (not just one), computed on boxes with the set
-algebra, on candidates from the index only:
+algebra, on candidates from the index only (ARCHITECTURE.md explains why this is exact):
 
 first-match
-  * Walk the earlier rules that meet R in evaluation order, subtracting each from what is
-    left of R. Nothing left: R never decides. If a rule with another action takes part of
-    R (proven by a real witness event), R is shadowed (RL302), else redundant (RL301).
-  * Something left: those are the events R decides. Walk the later rules the same way; if
-    every such event falls to a later rule with R's action before any rule with another
-    action, removing R changes no decision (RL301).
+  * R never decides when the earlier rules on a subset of its fields cover it. Then the
+    earlier rules with another action, up to the one by which R is covered, are asked in
+    order whether they take part of R (what is left of R & E after the rules before E);
+    a witness event checked with the reference evaluator makes it RL302; proof that none
+    takes anything makes it RL301; anything in between says nothing.
+  * R decides something: its events without other fields must fall, in order, to later
+    rules on its fields with its action (by position t), and no rule between R and t with
+    another action may take any of R's events once R is gone (RL301, "removal changes
+    nothing").
 any-match
   * R is redundant when the other rules with its action cover it.
 
@@ -23,7 +26,7 @@ at its over-approximation (``box``), and witnesses are checked against real matc
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from itertools import chain
 
 from rulelint.boxes import witness_event
 from rulelint.evaluate import rule_matches
@@ -31,14 +34,39 @@ from rulelint.findings import Finding
 from rulelint.index import OverlapIndex
 from rulelint.passes import Pass
 from rulelint.project import RuleEntry, RuleSet
-from rulelint.sets import box_intersect, box_measure, box_subtract, covers
+from rulelint.sets import (
+    StrSet,
+    box_intersect,
+    box_measure,
+    box_meets,
+    box_subtract,
+    cannot_cover,
+    covers,
+    ip_to_int,
+    subtract_union,
+    values_of,
+)
 
 MAX_PIECES = 2048  # fragments of a rule we are willing to track before giving up (sound)
-OPS_BUDGET = 3_000  # box operations per rule before the analysis of that rule gives up (sound)
+OPS_BUDGET = 4_000  # box operations per rule before the analysis of that rule gives up (sound)
+MAX_PROBES = 64  # rules with another action examined per question before giving up (sound)
+MAX_COVERERS = 1024  # rules that could cover one box before the analysis of a rule gives up
 
 
 class _TooComplex(Exception):
     pass
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self, ops: int) -> None:
+        self.left = ops
+
+    def spend(self, ops: int) -> None:
+        self.left -= ops
+        if self.left < 0:
+            raise _TooComplex
 
 
 def _subtract_all(pieces: list[dict], other: dict, domains) -> tuple[list[dict], list[dict]]:
@@ -67,13 +95,6 @@ def get_index(ctx, rs: RuleSet) -> tuple[list[RuleEntry], OverlapIndex]:
         if ctx is not None:
             ctx.cache[key] = got
     return got
-
-
-def _fields(rules: list[RuleEntry]) -> set[str]:
-    out: set[str] = set()
-    for r in rules:
-        out.update(r.conditions)
-    return out
 
 
 def _names(rules: list[RuleEntry], r: RuleEntry) -> str:
@@ -123,207 +144,306 @@ def small_cover(
     return sorted(chosen, key=lambda c: order[id(c)])
 
 
-def _first_match_decider(w: dict, candidates: list[RuleEntry], domains) -> RuleEntry | None:
-    for c in candidates:
-        if rule_matches(c, w, domains):
-            return c
-    return None
+class _Analysis:
+    """One ruleset's live rules in evaluation order, their index, and the questions the
+    checks ask of them. Positions are indices into ``live``.
 
+    Coverage questions ("is box B inside the union of these rules?") only look at rules on
+    a subset of B's fields (``within=``): B holds events that lack every other field, and a
+    rule testing another field never matches those, while a rule on a subset of B's fields
+    matches B's events whatever else they carry. A point of what is left, with every other
+    field absent, is then a real witness. That keeps the box algebra to the few rules that
+    can matter, even when thousands of rules on other fields meet B."""
 
-def _subset_fields(rules: list[RuleEntry], fields: set[str]) -> list[RuleEntry]:
-    """Rules with a sure part whose conditions all name fields in ``fields``.
+    def __init__(self, rs: RuleSet, live: list[RuleEntry], index: OverlapIndex) -> None:
+        self.rs = rs
+        self.live = live
+        self.index = index
+        self.domains = rs.domains
+        self.ip_fields = {f for f, d in rs.domains.items() if d.kind == "ip"}
+        self.index_of = {id(r): i for i, r in enumerate(live)}
+        self.skipped = 0  # rules whose analysis ran out of budget (nothing said about them)
 
-    Only these can cover a rule R with those fields: R holds events that lack every other
-    field, and a rule that tests another field never matches those (a condition on a missing
-    field does not hold); a rule that tests no other field covers R's events whatever the
-    other fields are. So coverage by all rules equals coverage by these, and they are few.
-    """
-    return [e for e in rules if e.under is not None and e.under.keys() <= fields]
-
-
-def _remove_each(pieces: list[dict], rules: list[RuleEntry], domains, budget: list[int]):
-    """Subtract rules (ranked largest share first) until nothing is left; raises
-    _TooComplex when the budget of box operations runs out."""
-    ranked = sorted(
-        rules, key=lambda e: -box_measure(e.under, domains) if e.under is not None else 0.0
-    )
-    for e in ranked:
-        budget[0] -= len(pieces)
-        if budget[0] < 0:
-            raise _TooComplex
-        pieces, _ = _subtract_all(pieces, e.under, domains)
-        if not pieces:
-            break
-    return pieces
-
-
-def analyse_first_match(rs: RuleSet, live: list[RuleEntry], index: OverlapIndex, enabled):
-    domains = rs.domains
-    want_303 = enabled("RL303")
-    for pos, r in enumerate(live):
-        cand_idx = index.candidates(r.box)
-        earlier = [live[i] for i in cand_idx if i < pos]
-        later = [live[i] for i in cand_idx if i > pos]
-        if want_303:
-            yield from _ambiguous(rs, r, earlier, domains)
-        fields = set(r.box)
-        budget = [OPS_BUDGET]
-        try:
-            remaining = _remove_each([r.box], _subset_fields(earlier, fields), domains, budget)
-        except _TooComplex:
-            continue
-        if not remaining:
-            takers = _attribute(r, earlier, domains, budget)
-            yield from _never_decides(rs, r, takers, earlier, domains)
-            continue
-        if not r.exact:
-            continue
-        # cheap necessary test first: the part no other-field rule can reach must fall to
-        # later rules with the same action before any other action
-        if not _caught_by_same_action(r, remaining, _subset_fields(later, fields), domains, budget):
-            continue
-        try:
-            decided = [r.box]
-            for e in earlier:
-                if e.under is None:
-                    continue
-                budget[0] -= len(decided)
-                if budget[0] < 0:
+    def coverers(self, box: dict, hi: int, lo: int = -1, skip: RuleEntry | None = None):
+        """Rules at positions in (lo, hi), on a subset of ``box``'s fields, with a sure
+        part that meets ``box``: the only rules that can help cover it."""
+        live = self.live
+        out = []
+        for i in self.index.iter_candidates(box, lo, hi, within=box.keys()):
+            e = live[i]
+            if e is skip or e.under is None:
+                continue
+            if box_meets(box, e.under):
+                out.append(e)
+                if len(out) > MAX_COVERERS:
                     raise _TooComplex
-                decided, _ = _subtract_all(decided, e.under, domains)
-                if not decided:
-                    break
+        return out
+
+    def remainder(self, box: dict, rules: list[RuleEntry], budget: _Budget) -> list[dict]:
+        """``box`` minus the union of the rules' sure parts, as disjoint boxes."""
+        try:
+            pieces = subtract_union(
+                box, [e.under for e in rules], self.domains, MAX_PIECES, budget.left
+            )
+        except ValueError:
+            raise _TooComplex from None
+        budget.spend(len(rules))
+        return pieces
+
+    def probe(self, box: dict) -> dict | None:
+        """A sub-box of ``box`` to try first: a field where it allows infinitely many
+        strings (a ``not_in`` customer list, a prefix) narrowed to one value no rule lists.
+        Few rules can meet it (only those that do not list values there), so when they do
+        not cover it, ``box`` is not covered either (it holds the probe), and the thousands
+        of rules that list values need not be met at all."""
+        for f, s in box.items():
+            s = values_of(s)
+            if not isinstance(s, StrSet) or s.is_finite():
+                continue
+            w = s.witness()
+            for v in (w, w + "\x00", w + "\x00\x00"):
+                if s.member(v) and not self.index.mentions(f, v):
+                    return {**box, f: StrSet.values([v])}
+        return None
+
+    def left(
+        self, box: dict, hi: int, budget: _Budget, skip: RuleEntry | None = None,
+        probe: bool = True,
+    ):
+        """Some of ``box`` that no rule before position ``hi`` (but ``skip``) takes, as
+        disjoint pieces; empty when those rules take all of it. The probe is tried first
+        (unless ``probe`` is false: a glob needs room for its witness), so a box that
+        thousands of rules meet is usually settled by a few."""
+        q = self.probe(box) if probe else None
+        if q is not None:
+            rem = self.remainder(q, self.coverers(q, hi, skip=skip), budget)
+            if rem:
+                return rem
+        return self.remainder(box, self.coverers(box, hi, skip=skip), budget)
+
+    def covered(self, box: dict, rules: list[RuleEntry], budget: _Budget) -> bool:
+        """Whether the rules' sure parts cover ``box`` (a cheap disproof first)."""
+        if not rules or cannot_cover(box, [e.under for e in rules], self.domains):
+            return False
+        return not self.remainder(box, rules, budget)
+
+    def covered_at(self, box: dict, rules: list[RuleEntry], pos: dict, budget: _Budget) -> int:
+        """The position of the rule, in evaluation order, by which ``rules`` have taken
+        all of ``box`` (they are known to cover it): a binary search over prefixes."""
+        ranked = sorted(rules, key=lambda e: pos[id(e)])
+        if len(ranked) > 32:
+            return pos[id(ranked[-1])]  # a bound is enough (later rules only cost a look)
+        lo, hi = 0, len(ranked)  # ranked[:hi] covers; find the shortest such prefix
+        while lo + 1 < hi:
+            mid = (lo + hi) // 2
+            if self.remainder(box, ranked[:mid], budget):
+                lo = mid
+            else:
+                hi = mid
+        return pos[id(ranked[hi - 1])]
+
+    def decider(self, w: dict) -> RuleEntry | None:
+        """The rule that decides event ``w``: the first live rule that really matches it."""
+        values = {}
+        for f, v in w.items():
+            if f in self.ip_fields:
+                try:
+                    v = ip_to_int(v)
+                except ValueError:
+                    continue
+            values[f] = v
+        live, dom = self.live, self.domains
+        for i in self.index.at_point(values):
+            if rule_matches(live[i], w, dom):
+                return live[i]
+        return None
+
+    def witness(self, piece: dict, rules: list[RuleEntry]) -> dict | None:
+        """An event in ``piece`` (other fields absent) that every rule of ``rules`` really
+        matches, or None."""
+        w = witness_event(piece, self.domains, rules, set(piece))
+        if w is None or not all(rule_matches(r, w, self.domains) for r in rules):
+            return None
+        return w
+
+
+def analyse_first_match(a: _Analysis, enabled):
+    live = a.live
+    pos = a.index_of
+    windows = _same_priority_windows(live) if enabled("RL303") else None
+    for p, r in enumerate(live):
+        if windows is not None and windows[p] is not None:
+            yield from _ambiguous(a, r, windows[p], pos)
+        budget = _Budget(OPS_BUDGET)
+        try:
+            q = a.probe(r.box)
+            few = a.coverers(q, p) if q is not None else None
+            if few is not None and not a.covered(q, few, budget):
+                cov, dead = None, False  # see probe: no need to meet every rule
+            elif few is not None and a.covered(r.box, few, budget):
+                cov, dead = few, True  # the few rules that hold the probe cover it all
+            else:
+                cov = a.coverers(r.box, p)
+                dead = a.covered(r.box, cov, budget)
         except _TooComplex:
+            a.skipped += 1
             continue
-        if decided:
-            yield from _removal_changes_nothing(rs, r, decided, earlier, later, domains, budget)
+        if dead:
+            yield from _never_decides(a, r, p, cov, pos, budget)
+        elif r.exact and enabled("RL301"):
+            yield from _removal_changes_nothing(a, r, p, cov, budget)
 
 
-def _caught_by_same_action(r, pieces, later, domains, budget) -> bool:
+def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget):
+    """Earlier rules take all of r. RL302 if a rule with another action really decides one
+    of its events (shown by a witness), RL301 if provably none does, else nothing."""
+    live, dom = a.live, a.domains
     try:
-        for lr in sorted(later, key=lambda c: c.order):
-            if not any(box_intersect(p, lr.box, domains) is not None for p in pieces):
-                continue
-            if lr.action != r.action or not lr.exact:
-                return False
-            budget[0] -= len(pieces)
-            if budget[0] < 0:
-                return False
-            pieces, _ = _subtract_all(pieces, lr.box, domains)
-            if not pieces:
-                return True
+        t = a.covered_at(r.box, cov, pos, budget)
     except _TooComplex:
-        return False
-    return False
-
-
-def _attribute(r, earlier, domains, budget) -> list[tuple[RuleEntry, list[dict]]]:
-    """Which earlier rules take which part of r, in evaluation order (first-match)."""
-    takers: list[tuple[RuleEntry, list[dict]]] = []
-    remaining = [r.box]
-    try:
-        for e in earlier:
-            if e.under is None:
-                continue
-            budget[0] -= len(remaining)
-            if budget[0] < 0:
-                raise _TooComplex
-            remaining, taken = _subtract_all(remaining, e.under, domains)
-            if taken:
-                takers.append((e, taken))
-            if not remaining:
-                break
-    except _TooComplex:
-        # too fragmented to attribute exactly: name the rules that cover it instead
-        fields = set(r.box)
-        takers = [(e, []) for e in _subset_fields(earlier, fields)
-                  if box_intersect(r.box, e.under, domains) is not None]
-    return takers
-
-
-def _never_decides(rs, r, takers, earlier, domains):
-    other = [(e, t) for e, t in takers if e.action != r.action]
-    witness = None
-    decider = None
-    involved_fields = _fields([r] + [e for e, _ in takers])
-    checked = [c for c in earlier]
-    for e, pieces in other:
-        for p in pieces:
-            w = witness_event(p, domains, [r, e], involved_fields)
-            if w is None or not rule_matches(r, w, domains):
-                continue
-            d = _first_match_decider(w, checked, domains)
+        t = p - 1
+    witness = decider = None
+    unsure = False
+    probes = 0
+    # only rules up to t can decide r's events; those with another action are the question.
+    # The covering ones are asked first: a witness decided by one of them reads best.
+    first = [pos[id(e)] for e in cov if e.action != r.action]
+    seen = set(first)
+    rest = (i for i in a.index.iter_candidates(r.box, hi=t + 1) if i not in seen)
+    for i in chain(sorted(first), rest):
+        e = live[i]
+        if e.action == r.action:
+            continue
+        if not box_meets(r.box, e.box):
+            continue
+        inter = box_intersect(r.box, e.box, dom)
+        probes += 1
+        if probes > MAX_PROBES:
+            unsure = True
+            break
+        try:
+            rem = a.left(inter, i, budget, probe=r.exact and e.exact)
+        except _TooComplex:
+            unsure = True
+            break
+        if not rem:
+            continue  # the rules before e take all of r that e could
+        for piece in rem:
+            w = a.witness(piece, [r, e])
+            d = a.decider(w) if w is not None else None
             if d is not None and d.action != r.action:
                 witness, decider = w, d
                 break
         if witness is not None:
             break
-    rules = [e for e, _ in takers]
-    if len(earlier) <= 64:  # rank every earlier rule, not only those reached first
-        rules = [e for e in earlier if e.under is not None]
+        unsure = True  # e may take some of r, but no real event shows it: claim less
     if witness is not None:
-        if decider.under is None or box_intersect(r.box, decider.under, domains) is None:
-            rules = rules + [decider] if decider not in rules else rules
-        cover = small_cover(r.box, rules, domains, keep_action=r.action, keep=decider)
+        rules = list(cov)
+        if decider not in rules:
+            rules.append(decider)
+        cover = small_cover(r.box, rules, dom, keep_action=r.action, keep=decider)
         if decider not in cover:
-            cover = sorted(cover + [decider], key=lambda c: c.order)
+            cover.append(decider)
+        cover.sort(key=lambda c: pos[id(c)])
         acts = sorted({c.action for c in cover if c.action != r.action})
         yield Finding(
             "RL302",
             f"rule {r.id!r} ({r.action!r}) never decides: {_names(cover, r)} "
             f"{'come' if len(cover) > 1 else 'comes'} first and cover{'' if len(cover) > 1 else 's'} "
-            f"all of it, with action {', '.join(repr(a) for a in acts)}. "
+            f"all of it, with action {', '.join(repr(x) for x in acts)}. "
             "Delete it, or give it a lower priority number if it should win",
-            r.file, r.id_line or r.line, ruleset=rs.name,
+            r.file, r.id_line or r.line, ruleset=a.rs.name,
             rule_ids=[r.id] + [c.id for c in cover], witness=witness,
             related=[c.location() for c in cover],
             content_key="|".join(x.content() for x in [r, *cover]),
         )
         return
-    if other:
-        return  # another action may decide part of it, but no real witness was found: say nothing
-    cover = small_cover(r.box, rules, domains)
+    if unsure:
+        return
+    cover = small_cover(r.box, cov, dom)
     yield Finding(
         "RL301",
         f"rule {r.id!r} never decides: {_names(cover, r)} "
         f"{'come' if len(cover) > 1 else 'comes'} first, cover{'' if len(cover) > 1 else 's'} "
         f"all of it and take{'' if len(cover) > 1 else 's'} the same action {r.action!r}; "
         "delete it to free a slot",
-        r.file, r.id_line or r.line, ruleset=rs.name,
+        r.file, r.id_line or r.line, ruleset=a.rs.name,
         rule_ids=[r.id] + [c.id for c in cover], related=[c.location() for c in cover],
         content_key="|".join(x.content() for x in [r, *cover]),
     )
 
 
-def _removal_changes_nothing(rs, r, decided, earlier, later, domains, budget):
-    """R decides ``decided`` (disjoint boxes). Without R, would later rules with the same
-    action catch all of it before any rule with another action?"""
-    rem = decided
-    catchers: list[RuleEntry] = []
-    try:
-        for lr in later:
-            if not lr.exact:
-                if any(box_intersect(p, lr.box, domains) is not None for p in rem):
-                    return  # cannot attribute exactly: claim nothing
-                continue
-            if lr.action != r.action:
-                if any(box_intersect(p, lr.box, domains) is not None for p in rem):
-                    return
-                continue
-            budget[0] -= len(rem)
-            if budget[0] < 0:
+def _removal_changes_nothing(a: _Analysis, r: RuleEntry, p: int, cov, budget: _Budget):
+    """r decides some events. Without r, would every event it decides fall to a later rule
+    with its action?
+
+    The events it decides that carry no other field (r minus the earlier rules ``cov`` on
+    its fields) must fall, in order, to later rules on r's fields with r's action: those
+    ignore other fields, so once they have caught all of it by position t, every event r
+    decides falls to some rule at or before t. Then no rule between r and t with another
+    action may take any of r's events."""
+    live, dom = a.live, a.domains
+    q = a.probe(r.box)
+    if q is not None:
+        # the probe's events must be taken by earlier rules or fall to later rules with
+        # r's action (a necessary test that meets only the few rules that can hold it)
+        try:
+            takers = a.coverers(q, p) + [
+                lr for i in a.index.iter_candidates(q, lo=p, within=q.keys())
+                if (lr := live[i]).action == r.action and lr.exact
+            ]
+            if not a.covered(q, takers, budget):
                 return
-            rem, taken = _subtract_all(rem, lr.box, domains)
-            if taken:
-                catchers.append(lr)
-            if not rem:
+        except _TooComplex:
+            return
+    try:
+        if cov is None:
+            cov = a.coverers(r.box, p)
+    except _TooComplex:
+        return
+    later = [
+        lr for i in a.index.iter_candidates(r.box, lo=p, within=r.box.keys())
+        if box_meets(r.box, (lr := live[i]).box)
+    ]
+    same = [lr.box for lr in later if lr.action == r.action and lr.exact]
+    if not same or cannot_cover(r.box, [e.under for e in cov] + same, dom):
+        return
+    catchers: list[RuleEntry] = []
+    t = None
+    try:
+        pieces = a.remainder(r.box, cov, budget)
+        for lr in later:
+            if not any(box_meets(piece, lr.box) for piece in pieces):
+                continue
+            if lr.action != r.action or not lr.exact:
+                return
+            budget.spend(len(pieces))
+            pieces, _ = _subtract_all(pieces, lr.box, dom)
+            catchers.append(lr)
+            if not pieces:
+                t = a.index_of[id(lr)]
                 break
     except _TooComplex:
         return
-    if rem:
+    if t is None:
         return
-    cover_before = [e for e in earlier if e.under is not None]
-    named = small_cover(r.box, cover_before + catchers, domains)
+    probes = 0
+    for i in a.index.iter_candidates(r.box, lo=p, hi=t):
+        x = live[i]
+        if x.action == r.action:
+            continue
+        if not box_meets(r.box, x.box):
+            continue
+        inter = box_intersect(r.box, x.box, dom)
+        probes += 1
+        if probes > MAX_PROBES:
+            return
+        try:
+            if a.left(inter, i, budget, skip=r):
+                return  # x takes some of r's events once r is gone (or may: claim nothing)
+        except _TooComplex:
+            return
+    named = small_cover(r.box, list(cov) + catchers, dom)
     if not any(c in catchers for c in named):
         named = named + catchers[:1]
     named.sort(key=lambda c: c.order)
@@ -333,38 +453,49 @@ def _removal_changes_nothing(rs, r, decided, earlier, later, domains, budget):
         f"rule {r.id!r} is redundant: every event it decides would fall to "
         f"{_names(after, r)} with the same action {r.action!r}, and no rule in between "
         "decides differently; delete it to free a slot",
-        r.file, r.id_line or r.line, ruleset=rs.name,
+        r.file, r.id_line or r.line, ruleset=a.rs.name,
         rule_ids=[r.id] + [c.id for c in named], related=[c.location() for c in named],
         content_key="|".join(x.content() for x in [r, *named]),
     )
 
 
-def _ambiguous(rs, r, earlier, domains):
+def _same_priority_windows(live: list[RuleEntry]) -> list[tuple[int, int] | None]:
+    """For each position, the window (lo, hi) of earlier rules with the same priority in
+    other files (evaluation order sorts by priority, then file, so that is one range), or
+    None when there are none."""
+    out: list[tuple[int, int] | None] = []
+    block = file_start = 0
+    for i, r in enumerate(live):
+        if i and r.rule.priority != live[i - 1].rule.priority:
+            block = file_start = i
+        elif i and r.file != live[i - 1].file:
+            file_start = i
+        out.append((block - 1, file_start) if file_start > block else None)
+    return out
+
+
+def _ambiguous(a: _Analysis, r: RuleEntry, window: tuple[int, int], pos):
     """RL303: an earlier rule at the same priority in another file, another action, and an
     overlap that no rule before both of them takes: the file names decide."""
-    for c in earlier:
-        if c.rule.priority != r.rule.priority or c.file == r.file or c.action == r.action:
+    live, dom = a.live, a.domains
+    probes = 0
+    for i in a.index.iter_candidates(r.box, lo=window[0], hi=window[1]):
+        c = live[i]
+        if c.action == r.action or c.file == r.file:
             continue
-        inter = box_intersect(r.box, c.box, domains)
-        if inter is None:
+        if not box_meets(r.box, c.box):
             continue
-        before = [e for e in earlier if e.order < c.order]
+        inter = box_intersect(r.box, c.box, dom)
+        probes += 1
+        if probes > MAX_PROBES:
+            return
         try:
-            pieces = [inter]
-            for e in before:
-                if e.under is None:
-                    continue
-                pieces, _ = _subtract_all(pieces, e.under, domains)
-                if not pieces:
-                    break
+            pieces = a.left(inter, i, _Budget(OPS_BUDGET), probe=r.exact and c.exact)
         except _TooComplex:
             continue
-        fields = _fields([r, c])
-        for p in pieces:
-            w = witness_event(p, domains, [r, c], fields)
-            if w is None or not (rule_matches(r, w, domains) and rule_matches(c, w, domains)):
-                continue
-            if _first_match_decider(w, before, domains) is not None:
+        for piece in pieces:
+            w = a.witness(piece, [r, c])
+            if w is None or a.decider(w) is not c:
                 continue
             yield Finding(
                 "RL303",
@@ -372,35 +503,29 @@ def _ambiguous(rs, r, earlier, domains):
                 f"actions ({r.action!r} vs {c.action!r}) at the same priority {r.rule.priority}; "
                 f"{c.id!r} wins only because {c.file} sorts first. Set priorities to say which "
                 "one should decide",
-                r.file, r.id_line or r.line, ruleset=rs.name, rule_ids=[r.id, c.id], witness=w,
+                r.file, r.id_line or r.line, ruleset=a.rs.name, rule_ids=[r.id, c.id], witness=w,
                 related=[c.location()], content_key=r.content() + "|" + c.content(),
             )
             break
 
 
-def analyse_any_match(rs: RuleSet, live: list[RuleEntry], index: OverlapIndex):
-    domains = rs.domains
-    for pos, r in enumerate(live):
-        same = [
-            live[i]
-            for i in index.candidates(r.box)
-            if i != pos and live[i].action == r.action and live[i].under is not None
-        ]
-        if not same:
-            continue
+def analyse_any_match(a: _Analysis):
+    live, dom = a.live, a.domains
+    for r in live:
         try:
-            ok, _ = covers(r.box, [c.under for c in same], domains)
+            same = [e for e in a.coverers(r.box, len(live), skip=r) if e.action == r.action]
+            if not same or not a.covered(r.box, same, _Budget(OPS_BUDGET)):
+                continue
         except _TooComplex:
+            a.skipped += 1
             continue
-        if not ok:
-            continue
-        cover = small_cover(r.box, same, domains)
+        cover = small_cover(r.box, same, dom)
         yield Finding(
             "RL301",
             f"rule {r.id!r} is redundant: {_names(cover, r)} already "
             f"appl{'y' if len(cover) > 1 else 'ies'} action {r.action!r} to every event it "
             "matches; delete it to free a slot",
-            r.file, r.id_line or r.line, ruleset=rs.name,
+            r.file, r.id_line or r.line, ruleset=a.rs.name,
             rule_ids=[r.id] + [c.id for c in cover], related=[c.location() for c in cover],
             content_key="|".join(x.content() for x in [r, *cover]),
         )
@@ -455,10 +580,20 @@ def check_ruleset(ctx, rs: RuleSet) -> Iterator[Finding]:
         return
     live, index = get_index(ctx, rs)
     dup_partner = _duplicate_partners(rs)
+    analysis = _Analysis(rs, live, index)
     if rs.semantics == "first-match":
-        found = analyse_first_match(rs, live, index, enabled)
+        found = analyse_first_match(analysis, enabled)
     else:
-        found = analyse_any_match(rs, live, index)
+        found = analyse_any_match(analysis)
+    yield from _filtered(found, dup_partner)
+    if analysis.skipped:
+        ctx.cache.setdefault("notices", []).append(
+            f"{rs.name}: {analysis.skipped} rule(s) overlap too many others to analyse "
+            "exactly within budget; RL301/RL302 say nothing about them"
+        )
+
+
+def _filtered(found, dup_partner) -> Iterator[Finding]:
     for f in found:
         # an exact duplicate is already reported as RL201/RL202 against the same rule
         if f.code in ("RL301", "RL302") and len(f.rule_ids) == 2:
@@ -486,6 +621,3 @@ def run(ctx) -> Iterator[Finding]:
 
 PASS = Pass("overlap", ("RL301", "RL302", "RL303", "RL304"), run)
 
-
-def _unused(*_: Any) -> None:  # pragma: no cover
-    pass
