@@ -738,3 +738,19 @@ def test_cannot_cover_proves_an_infinite_field_against_finite_lists():
 @given(_query(), _query())
 def test_box_meets_agrees_with_box_intersect(a, b):
     assert box_meets(a, b) == (box_intersect(a, b, IDX_DOMAINS) is not None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 2000), st.sampled_from([0, 1, 5, 50, 700])), max_size=900),
+    st.lists(st.tuples(st.integers(-10, 2100), st.integers(0, 120)), min_size=1, max_size=10),
+)
+def test_interval_tree_finds_exactly_the_overlapping_intervals(spans, queries):
+    from rulelint.index import IntervalTree
+
+    entries = [(a, a + w, k) for k, (a, w) in enumerate(spans)]
+    tree = IntervalTree(entries)
+    for qa, qw in queries:
+        out: set[int] = set()
+        assert tree.query(qa, qa + qw, out)
+        assert out == {k for a, b, k in entries if a <= qa + qw and b >= qa}

@@ -39,63 +39,47 @@ SMALL_GROUP = 8  # groups this small are returned whole (the caller's exact test
 
 
 class IntervalTree:
-    """Static interval-overlap index over (lo, hi, item) with inclusive ends."""
+    """Static interval-overlap index over (lo, hi, item) with inclusive ends.
 
-    __slots__ = ("los", "his", "items", "maxhi", "n")
+    Entries are sorted by low end; a query visits only entries starting at or before its
+    high end, and skips whole blocks (16 entries) and superblocks (256) whose largest high
+    end is below its low end. Flat lists, no per-node objects."""
+
+    __slots__ = ("los", "his", "items", "bmax", "smax", "n")
+
+    B = 16
+    S = 256
 
     def __init__(self, entries: Iterable[tuple[Any, Any, int]]) -> None:
         data = sorted(entries, key=lambda e: (e[0], e[1]))
         self.los = [e[0] for e in data]
-        self.his = [e[1] for e in data]
+        self.his = his = [e[1] for e in data]
         self.items = [e[2] for e in data]
         self.n = n = len(data)
-        # implicit balanced tree over the sorted array: node (lo, hi) covers [lo, hi)
-        self.maxhi: dict[tuple[int, int], Any] = {}
-        if n:
-            self._build(0, n)
-
-    def _build(self, lo: int, hi: int) -> Any:
-        stack = [(lo, hi, False)]
-        while stack:
-            a, b, done = stack.pop()
-            if b - a <= 16:
-                self.maxhi[(a, b)] = max(self.his[a:b])
-                continue
-            mid = (a + b) // 2
-            if done:
-                self.maxhi[(a, b)] = max(self.maxhi[(a, mid)], self.maxhi[(mid, b)])
-            else:
-                stack.append((a, b, True))
-                stack.append((a, mid, False))
-                stack.append((mid, b, False))
-        return self.maxhi[(lo, hi)]
+        B, S = self.B, self.S
+        self.bmax = [max(his[k : k + B]) for k in range(0, n, B)]
+        self.smax = [max(his[k : k + S]) for k in range(0, n, S)]
 
     def query(self, qlo: Any, qhi: Any, out: set[int], limit: float = math.inf) -> bool:
         """Add every item whose interval meets [qlo, qhi]; False (stop early) once ``out``
         holds more than ``limit`` items."""
-        if not self.n:
-            return True
         end = bisect.bisect_right(self.los, qhi)  # only entries starting at or before qhi
         if end == 0:
             return True
-        stack = [(0, self.n)]
-        his, items, maxhi = self.his, self.items, self.maxhi
-        while stack:
-            a, b = stack.pop()
-            if a >= end:
+        B, S = self.B, self.S
+        his, items, bmax, smax = self.his, self.items, self.bmax, self.smax
+        per = S // B
+        for sb in range((end - 1) // S + 1):
+            if smax[sb] < qlo:
                 continue
-            if maxhi[(a, b)] < qlo:
-                continue
-            if b - a <= 16:
-                for i in range(a, min(b, end)):
+            for b in range(sb * per, min((sb + 1) * per, (end - 1) // B + 1)):
+                if bmax[b] < qlo:
+                    continue
+                for i in range(b * B, min(b * B + B, end)):
                     if his[i] >= qlo:
                         out.add(items[i])
                 if len(out) > limit:
                     return False
-                continue
-            mid = (a + b) // 2
-            stack.append((a, mid))
-            stack.append((mid, b))
         return True
 
 
