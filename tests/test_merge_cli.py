@@ -304,12 +304,6 @@ def test_target_not_reachable_lists_rules_for_a_human(tmp_path, monkeypatch):
     assert "expired" not in early["left_for_review"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: --target 2 frees nothing here although a run without a target frees one "
-    "slot (3 -> 2): the batch planner stops a run at the target, then its pairwise fallback "
-    "fails on the rule that cannot merge and never tries the pair that can",
-)
 def test_target_reachable_is_reached(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path, "ruleset: t\nrules:\n"

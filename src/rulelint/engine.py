@@ -14,6 +14,7 @@ from typing import Any
 from rulelint.config import ConfigError, Settings
 from rulelint.files import SourceFile, discover
 from rulelint.findings import Finding, Severity
+from rulelint.gcpause import paused_gc
 from rulelint.passes import all_passes
 from rulelint.project import Project, load_project
 from rulelint.registry import CHECKS, is_enabled, unknown_selectors
@@ -117,10 +118,11 @@ def analyse(project: Project, settings: Settings) -> tuple[list[Finding], Contex
     enabled = make_enabled(settings)
     ctx = Context(project, settings, enabled)
     findings = [f for f in project.findings if enabled(f.code)]
-    for p in all_passes():
-        if not any(enabled(c) for c in p.codes):
-            continue
-        findings.extend(f for f in p.run(ctx) if enabled(f.code))
+    with paused_gc():
+        for p in all_passes():
+            if not any(enabled(c) for c in p.codes):
+                continue
+            findings.extend(f for f in p.run(ctx) if enabled(f.code))
     for f in findings:
         if f.fingerprint is None:
             f.fingerprint = fingerprint(f)
@@ -176,7 +178,8 @@ def load_rules(paths: list[Path] | None, settings: Settings) -> Project:
                 "rules/**/*.yaml here; pass paths or set `paths:` in rulelint.yaml"
             )
         raise ConfigError("no rule files found in the given paths")
-    project = load_project(sources, settings)
+    with paused_gc():
+        project = load_project(sources, settings)
     project.used_default_paths = used_default
     return project
 
