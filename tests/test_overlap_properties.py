@@ -24,7 +24,7 @@ from rulelint.config import Settings
 from rulelint.engine import analyse
 from rulelint.evaluate import rule_matches
 from rulelint.files import SourceFile
-from rulelint.index import SMALL_GROUP, OverlapIndex
+from rulelint.index import NARROW_ENOUGH, SMALL_GROUP, OverlapIndex
 from rulelint.project import load_project
 from rulelint.sets import (
     IP_UNIVERSE,
@@ -627,12 +627,15 @@ def test_index_candidates_are_a_superset_of_intersecting_rules(boxes, queries):
     st.one_of(st.none(), st.sets(st.sampled_from(sorted(IDX_DOMAINS)))),
 )
 def test_index_windows_signatures_and_points(boxes, queries, lo, hi, within):
-    """Every narrowing path (small groups not returned whole): an order window (lo, hi), a
+    """Every narrowing path (small groups not returned whole, composite indexes on every
+    group, interval lookups however few the candidates): an order window (lo, hi), a
     signature filter and point lookups still return every rule that really qualifies."""
     import rulelint.index as index_module
 
-    saved = index_module.SMALL_GROUP
-    index_module.SMALL_GROUP = 0
+    knobs = {"SMALL_GROUP": 0, "COMPOSITE_MIN": 0, "NARROW_ENOUGH": 0, "COMPOSITE_FANOUT": 4}
+    saved = {k: getattr(index_module, k) for k in knobs}
+    for k, v in knobs.items():
+        setattr(index_module, k, v)
     try:
         index = OverlapIndex(boxes)
         for q in queries:
@@ -658,7 +661,8 @@ def test_index_windows_signatures_and_points(boxes, queries, lo, hi, within):
             }
             assert holding <= set(at)
     finally:
-        index_module.SMALL_GROUP = saved
+        for k, v in saved.items():
+            setattr(index_module, k, v)
 
 
 def test_index_prefix_query_finds_keys_with_the_last_code_point():
@@ -670,7 +674,7 @@ def test_index_prefix_query_finds_keys_with_the_last_code_point():
 def test_index_narrows_disjoint_values():
     """Not a tautology: the index does leave out rules that cannot meet the query (groups
     above the small-group size; a small group is returned whole)."""
-    n = 3 * SMALL_GROUP
+    n = 3 * max(SMALL_GROUP, NARROW_ENOUGH)
     boxes = [{"e": frozenset({f"x{k}"})} for k in range(n)]
     boxes += [{"i": IntervalSet.of([(10 * k, 10 * k + 3)])} for k in range(n)]
     index = OverlapIndex(boxes)

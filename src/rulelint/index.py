@@ -36,14 +36,19 @@ from typing import Any
 from rulelint.sets import IntervalSet, OrAbsent, StrSet
 
 SMALL_GROUP = 8  # groups this small are returned whole (the caller's exact test is cheaper)
+COMPOSITE_MIN = 64  # groups this large get composite indexes (built on first use)
+COMPOSITE_FANOUT = 16  # a rule with more value combinations than this is "open" there
+COMPOSITE_QUERY = 64  # a query with more value combinations than this uses one field
+NARROW_ENOUGH = 32  # candidates this few are not narrowed further by an interval lookup
 
 
 class IntervalTree:
     """Static interval-overlap index over (lo, hi, item) with inclusive ends.
 
-    Entries are sorted by low end; a query visits only entries starting at or before its
-    high end, and skips whole blocks (16 entries) and superblocks (256) whose largest high
-    end is below its low end. Flat lists, no per-node objects."""
+    Equal intervals share one entry (rule sets repeat a few ranges thousands of times: age
+    brackets, a /24); entries are sorted by low end; a query visits only entries starting at
+    or before its high end, and skips whole blocks (16 entries) and superblocks (256) whose
+    largest high end is below its low end. Flat lists, no per-node objects."""
 
     __slots__ = ("los", "his", "items", "bmax", "smax", "n")
 
@@ -51,10 +56,13 @@ class IntervalTree:
     S = 256
 
     def __init__(self, entries: Iterable[tuple[Any, Any, int]]) -> None:
-        data = sorted(entries, key=lambda e: (e[0], e[1]))
-        self.los = [e[0] for e in data]
-        self.his = his = [e[1] for e in data]
-        self.items = [e[2] for e in data]
+        same: dict[tuple[Any, Any], list[int]] = defaultdict(list)
+        for lo, hi, item in entries:
+            same[(lo, hi)].append(item)
+        data = sorted(same.items(), key=lambda e: e[0])
+        self.los = [e[0][0] for e in data]
+        self.his = his = [e[0][1] for e in data]
+        self.items = [e[1] for e in data]
         self.n = n = len(data)
         B, S = self.B, self.S
         self.bmax = [max(his[k : k + B]) for k in range(0, n, B)]
@@ -77,9 +85,9 @@ class IntervalTree:
                     continue
                 for i in range(b * B, min(b * B + B, end)):
                     if his[i] >= qlo:
-                        out.add(items[i])
-                if len(out) > limit:
-                    return False
+                        out.update(items[i])
+                        if len(out) > limit:
+                            return False
         return True
 
 
@@ -231,17 +239,104 @@ class _FieldIndex:
         return out
 
 
-class _Group:
-    __slots__ = ("sig", "members", "fields")
+class _Composite:
+    """Members of a group keyed by their values on several listed fields at once (a rule
+    with a list on a field is filed under each combination), so a query that fixes all of
+    them looks up the rules that agree on every one instead of the largest single-field
+    bucket. ``open``: members whose sets there are not short finite lists (always
+    candidates). Buckets are ascending, so an order window is two bisections."""
 
-    def __init__(self, sig: frozenset[str]) -> None:
+    __slots__ = ("keys", "open")
+
+    def __init__(self, g: _Group, fields: tuple[str, ...], boxes: Sequence[Mapping[str, Any]]) -> None:
+        keys: dict[tuple, list[int]] = defaultdict(list)
+        open_: list[int] = []
+        for i in g.members:
+            box = boxes[i]
+            combos: list[tuple] = [()]
+            for f in fields:
+                vals = _finite(box[f])
+                if vals is None or len(vals) * len(combos) > COMPOSITE_FANOUT:
+                    combos = []
+                    break
+                combos = [c + (v,) for c in combos for v in vals]
+            if not combos:
+                open_.append(i)
+            for c in combos:
+                keys[c].append(i)
+        self.keys = dict(keys)
+        self.open = open_
+
+
+def _finite(s: Any) -> Any:
+    """The values of a finite set of listed values (enum, bool, string list), else None."""
+    s = s.s if isinstance(s, OrAbsent) else s
+    if isinstance(s, frozenset):
+        return s
+    if isinstance(s, StrSet):
+        return s.finite_values()
+    return None
+
+
+def _slice(m: list[int], lo: int, hi: int) -> list[int]:
+    return m[bisect.bisect_right(m, lo) : bisect.bisect_left(m, hi)]
+
+
+class _Group:
+    __slots__ = ("sig", "members", "fields", "comp", "index")
+
+    def __init__(self, sig: frozenset[str], index: OverlapIndex) -> None:
         self.sig = sig
         self.members: list[int] = []  # ascending
         self.fields: dict[str, _FieldIndex] = {f: _FieldIndex() for f in sig}
+        self.comp: dict[tuple[str, ...], _Composite | None] = {}
+        self.index = index
 
     def window(self, lo: int, hi: int) -> tuple[int, int]:
         m = self.members
         return bisect.bisect_right(m, lo), bisect.bisect_left(m, hi)
+
+    def composite(self, fields: tuple[str, ...]) -> _Composite | None:
+        """The composite index on ``fields``, built on first use; None when too many members
+        would be open (it would not narrow)."""
+        if fields in self.comp:
+            return self.comp[fields]
+        c: _Composite | None = _Composite(self, fields, self.index.boxes)
+        if len(c.open) * 2 > len(self.members):
+            c = None
+        self.comp[fields] = c
+        return c
+
+    def _by_composite(self, prep: Mapping[str, tuple], lo: int, hi: int) -> list[int] | None:
+        """Candidates by the composite index on every listed field the query fixes to a few
+        values, or None when fewer than two such fields (the single-field path is as good)."""
+        fields = tuple(sorted(
+            f for f, (_, fin, _) in prep.items()
+            if fin is not None and f in self.fields and self.fields[f].tree is None
+        ))
+        if len(fields) < 2:
+            return None
+        combos: list[tuple] = [()]
+        for f in fields:
+            vals = prep[f][1]
+            if len(vals) * len(combos) > COMPOSITE_QUERY:
+                return None
+            combos = [c + (v,) for c in combos for v in vals]
+        comp = self.composite(fields)
+        if comp is None:
+            return None
+        parts = [] if not comp.open else [_slice(comp.open, lo, hi)]
+        get = comp.keys.get
+        for c in combos:
+            b = get(c)
+            if b:
+                parts.append(_slice(b, lo, hi))
+        parts = [x for x in parts if x]
+        if not parts:
+            return []
+        if len(parts) == 1:
+            return parts[0]
+        return sorted(set().union(*parts))
 
     def query(self, prep: Mapping[str, tuple], lo: int, hi: int) -> Sequence[int] | Iterator[int]:
         """Ascending members in (lo, hi) whose box may meet the prepared query box."""
@@ -250,6 +345,10 @@ class _Group:
             return ()
         if b - a <= SMALL_GROUP:
             return self.members[a:b]
+        if len(self.members) >= COMPOSITE_MIN:
+            got = self._by_composite(prep, lo, hi)
+            if got is not None:
+                return got
         fields = self.fields
         ranked = []
         for f, (s, fin, keys) in prep.items():
@@ -266,6 +365,8 @@ class _Group:
         for known, est, fi, s, keys in ranked:
             if known == 0 and est >= best_n:
                 continue
+            if known == 1 and best_n <= NARROW_ENOUGH:
+                break  # the exact test on a few candidates costs less than another lookup
             got = fi.query(s, keys, best_n - 1)
             if got is not None and len(got) < best_n:
                 best, best_n = got, len(got)
@@ -303,7 +404,7 @@ class OverlapIndex:
             sig = frozenset(box)
             g = groups.get(sig)
             if g is None:
-                g = groups[sig] = _Group(sig)
+                g = groups[sig] = _Group(sig, self)
             g.members.append(i)
             for f, s in box.items():
                 g.fields[f].add(i, s)
@@ -380,8 +481,12 @@ class OverlapIndex:
                 out.update(g.members)
                 continue
             best: list[int] | None = None
-            for f in g.sig:
-                got = g.fields[f].at(values[f])
+            # listed values first (hash lookups); an interval lookup only when those leave many
+            for f in sorted(g.sig, key=lambda f: g.fields[f].tree is not None):
+                fi = g.fields[f]
+                if fi.tree is not None and best is not None and len(best) <= NARROW_ENOUGH:
+                    break
+                got = fi.at(values[f])
                 if best is None or len(got) < len(best):
                     best = got
                     if not best:

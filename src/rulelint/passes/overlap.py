@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from itertools import chain
 
 from rulelint.boxes import witness_event
+from rulelint.boxops import cut
 from rulelint.evaluate import rule_matches
 from rulelint.findings import Finding
 from rulelint.index import OverlapIndex
@@ -39,6 +40,7 @@ from rulelint.sets import (
     box_intersect,
     box_measure,
     box_meets,
+    box_subset,
     box_subtract,
     cannot_cover,
     covers,
@@ -118,17 +120,20 @@ def small_cover(
     Ranked by how much of the target each takes; then each rule is dropped, smallest first,
     when the rest still cover. If ``keep_action`` is given, at least one rule whose action
     differs from it is kept; ``keep`` is never dropped."""
+    quick = _single_cover(target, rules, domains, keep_action, keep)
+    if quick is not None:
+        return quick
     sized = []
     for r in rules:
         inter = box_intersect(target, r.under, domains) if r.under is not None else None
         if inter is not None:
             sized.append((box_measure(inter, domains), r))
     sized.sort(key=lambda t: -t[0])
-    chosen = [r for _, r in sized]
+    chosen = _greedy_cover(target, [r for _, r in sized], domains, keep_action, keep)
     if len(chosen) > 64:
         return chosen
     for _, r in reversed(sized):
-        if r is keep:
+        if r is keep or not any(c is r for c in chosen):
             continue
         rest = [c for c in chosen if c is not r]
         if not rest:
@@ -142,6 +147,49 @@ def small_cover(
             chosen = rest
     order = {id(r): i for i, r in enumerate(rules)}
     return sorted(chosen, key=lambda c: order[id(c)])
+
+
+def _greedy_cover(target, ranked, domains, keep_action, keep) -> list[RuleEntry]:
+    """The rules, largest first (``keep`` before all), that each take some of what the
+    earlier ones left of ``target``, until nothing is left: the few that the exact
+    minimisation in ``small_cover`` then prunes. All of ``ranked`` when they do not cover."""
+    order = sorted(ranked, key=lambda r: r is not keep)
+    pieces = [target]
+    chosen: list[RuleEntry] = []
+    for r in order:
+        if not any(box_meets(p, r.under) for p in pieces):
+            continue
+        pieces, _ = cut(pieces, r.under, domains)
+        chosen.append(r)
+        if not pieces:
+            break
+    if pieces:
+        return ranked
+    if keep_action is not None and not any(c.action != keep_action for c in chosen):
+        other = next((r for r in ranked if r.action != keep_action), None)
+        if other is not None:
+            chosen.append(other)
+    return chosen
+
+
+def _single_cover(target, rules, domains, keep_action, keep) -> list[RuleEntry] | None:
+    """``small_cover`` when one rule covers the target alone (the common case: a copy, a
+    narrower rule below a wider one): the earliest such rule, with ``keep``, or None when
+    no single rule does (or the action constraint asks for more)."""
+    single = None
+    for r in rules:
+        if r.under is None or not box_subset(target, r.under, domains):
+            continue
+        if keep is not None:
+            if r is keep:
+                return [keep]
+            if single is None:
+                single = r
+        elif keep_action is None or r.action != keep_action:
+            return [r]
+    if single is None or keep is None:
+        return None
+    return sorted([single, keep], key=lambda c: c.order)
 
 
 class _Analysis:
