@@ -131,6 +131,19 @@ def test_the_merged_yaml_shown_is_the_rule_written(rules, tmp_path):
     assert applied == shown
 
 
+def test_the_merged_yaml_is_never_wrapped_at_the_terminal_width(tmp_path, monkeypatch):
+    """A long description in a merged rule stays one line, so the YAML pastes back intact
+    (a narrow console once cut it into lines that started with '- ')."""
+    monkeypatch.chdir(tmp_path)
+    words = " ".join(["- escalate all tickets of this region"] * 6)
+    write(tmp_path, "ruleset: s\nrules:\n"
+          f"  - id: a\n    action: x\n    description: '{words}'\n    match: {{region: JP}}\n"
+          "  - id: b\n    action: x\n    match: {region: KR}\n")
+    result = runner.invoke(app, ["suggest-merge", "rules.yaml"], env={"COLUMNS": "60"})
+    assert result.exit_code == 0, result.output
+    assert f"    description: '{words}'\n" in result.stdout  # one line, as written
+
+
 # --- JSON ------------------------------------------------------------------------------------
 
 
@@ -226,7 +239,7 @@ def test_include_redundant_removes_one_of_two_identical_rules(tmp_path, monkeypa
     assert (doc["before"], doc["after"], doc["verified"]) == (3, 2, True)
     text = sm("rules.yaml", "--include-redundant").stdout
     assert "remove (no decision depends on them):" in text
-    assert re.search(r"- again \(rules\.yaml:\d+\): ", text)
+    assert re.search(r"- again \(rules\.yaml:\d+\): never decides \(earlier rule first takes all", text)
     assert "frees 1 slot: 3 → 2" in text and "verified equivalent" in text
 
 
@@ -296,6 +309,9 @@ def test_target_not_reachable_lists_rules_for_a_human(tmp_path, monkeypatch):
     assert "frees 2 slots: 5 → 3 of 6" in out
     assert "target not reached: 3 > 2 (1 more to go)" in out
     assert re.search(r"expired rules a human must decide on: promo-2025$", out, re.M)
+    assert "--include-redundant also removes rules that no decision depends on" in out
+    hinted = sm("rules.yaml", "--target", "2", "--today", "2026-06-01", "--include-redundant")
+    assert "--include-redundant also" not in hinted.stdout
     doc = json.loads(sm("rules.yaml", "-f", "json", "--target", "2", "--today", "2026-06-01").stdout)
     assert doc["target_reached"] is False and doc["after"] == 3
     assert doc["left_for_review"]["expired"] == ["promo-2025"]

@@ -117,6 +117,7 @@ class Plan:
     groups: list[MergeGroup]
     removed: list[Removal]
     target: int | None = None
+    include_redundant: bool = False  # whether removals were considered
 
     @property
     def after(self) -> int:
@@ -458,7 +459,7 @@ class Planner:
             if r.alive and len(r.members) > 1:
                 r.members.sort(key=lambda m: (m.rule.priority, m.pos))
                 groups.append(MergeGroup(r.base, r.members, r.fields, merged_rule(r, self.rs)))
-        return Plan(self.rs, before, groups, self.removed, self.target)
+        return Plan(self.rs, before, groups, self.removed, self.target, self.include_redundant)
 
     def plan(self) -> Plan:
         with paused_gc():
@@ -474,7 +475,7 @@ class Planner:
             return self._plan()
         before = self.count
         if target >= before:
-            return Plan(self.rs, before, [], [], target)
+            return Plan(self.rs, before, [], [], target, self.include_redundant)
         full = Planner(self.rs, self.keys, self.include_redundant)._plan()
         full.target = target
         if full.after >= target:

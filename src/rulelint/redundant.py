@@ -41,6 +41,15 @@ def _names(ids: list[str], most: int = 5) -> str:
     return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
 
 
+def _never(takers: list[tuple[int, str]]) -> str:
+    """The reason for a rule that never decides; ``takers``: (position, id) of the earlier
+    rules that take it, named in evaluation order like ``check`` names them."""
+    ids = [rid for _, rid in sorted(set(takers))]
+    if len(ids) == 1:
+        return f"never decides (earlier rule {ids[0]} takes all of it)"
+    return f"never decides (earlier rules {_names(ids)} take all of it)"
+
+
 class Removals:
     """Removal questions about ``rules`` (live ones have ``alive``), in evaluation order, with
     ``index`` built over their boxes at those positions."""
@@ -82,19 +91,18 @@ class Removals:
         if verdict == "keep":
             return False, ""
         if verdict == "never":
-            return True, f"never decides (earlier rules {_names(takers)} take all of it)"
+            return True, _never(takers)
         rules, index, dom = self.rules, self.index, self.domains
         r = rules[i]
         box, action = r.box, r.action
         fields = frozenset(box)
         earlier = [
-            c for k in index.iter_candidates(box, hi=i, within=fields)
+            (k, c) for k in index.iter_candidates(box, hi=i, within=fields)
             if (c := rules[k]).alive and c.base.exact
         ]
-        pieces = cut_all([box], [c.box for c in earlier], dom)
+        pieces = cut_all([box], [c.box for _, c in earlier], dom)
         if not pieces:
-            takers = [c.base.id for c in earlier if meets(box, c.box)]
-            return True, f"never decides (earlier rules {_names(takers)} take all of it)"
+            return True, _never([(k, c.base.id) for k, c in earlier if meets(box, c.box)])
         catchers: list[str] = []
         wider: list[_Rule] = []  # same-action later rules on more fields, in order
         for k in index.iter_candidates(box, lo=i):
@@ -116,7 +124,7 @@ class Removals:
                 return False, ""
         return False, ""
 
-    def probe(self, i: int) -> tuple[str | None, list[str]]:
+    def probe(self, i: int) -> tuple[str | None, list[tuple[int, str]]]:
         """Quick answers by a few points of rule i's box (every other field absent), each
         found with one point query: "keep" when a point that no earlier rule may match (so
         rule i decides it) has a first later match with another action, an opaque glob, or
@@ -126,7 +134,7 @@ class Removals:
         r = rules[i]
         fields = frozenset(r.box)
         pieces = [r.box]
-        takers: list[str] = []
+        takers: list[tuple[int, str]] = []
         for _ in range(PROBES):
             point = {f: point_set(dom[f], v) for f, v in box_point(pieces[0], dom).items()}
             held = False
@@ -145,7 +153,7 @@ class Removals:
                 held = True  # an earlier rule holds the point: take what it takes
                 pieces, took = cut(pieces, c.box, dom)
                 if took:
-                    takers.append(c.base.id)
+                    takers.append((k, c.base.id))
                 if not pieces:
                     return "never", takers
             if not held:  # rule i decides the point; without it, ``later`` does

@@ -102,7 +102,9 @@ def _render_text(s: Suggestion, console) -> None:
         console.print(table)
         for g in p.groups:
             console.print(Text(f"\n# {g.merged_id}: replaces {len(g.members)} rules", style="dim"))
-            console.print(Syntax(dump_rule(g.rule).rstrip("\n"), "yaml", background_color="default", word_wrap=True))
+            # never wrapped: what is printed must paste back as valid YAML
+            console.print(Syntax(dump_rule(g.rule).rstrip("\n"), "yaml", background_color="default"),
+                          soft_wrap=True)
     if p.removed:
         console.print(Text("\nremove (no decision depends on them):", style="bold"))
         for r in p.removed:
@@ -120,6 +122,9 @@ def _render_text(s: Suggestion, console) -> None:
                                f"({p.after - p.target} more to go)", style="yellow"))
             for why, ids in sorted(s.leftovers.items()):
                 console.print(f"  {why} rules a human must decide on: {', '.join(ids)}")
+            if not p.include_redundant:
+                console.print("  --include-redundant also removes rules that no decision "
+                              "depends on (RL201/RL301)")
     if p.groups or p.removed:
         if s.verified:
             console.print(Text("verified equivalent: the new rule set takes the same decision as "
