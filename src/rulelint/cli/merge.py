@@ -83,14 +83,27 @@ def _leftovers(project: Project, settings, s: Suggestion) -> None:
     s.leftovers = leftovers(s.ruleset, findings)
 
 
+def _print_table(console, table: Table) -> None:
+    """A table without the padding rich leaves at the end of its lines."""
+    with console.capture() as cap:
+        console.print(table)
+    console.print(Text.from_ansi("\n".join(line.rstrip() for line in cap.get().splitlines())),
+                  soft_wrap=True)
+
+
 def _render_text(s: Suggestion, console) -> None:
+    # every line as one line (the terminal wraps it): nothing printed gains trailing blanks,
+    # and the merged rules' YAML pastes back exactly
+    def say(*objects) -> None:
+        console.print(*objects, soft_wrap=True)
+
     p = s.plan
     rs = p.ruleset
     cap = f" of {rs.max_rules}" if rs.max_rules else ""
-    console.print(Text(f"{rs.name} ({rs.semantics}): {p.before} rules{cap}", style="bold"))
+    say(Text(f"{rs.name} ({rs.semantics}): {p.before} rules{cap}", style="bold"))
     if not p.groups and not p.removed:
-        console.print("  nothing to merge: no two rules with the same action and merge keys "
-                      "differ in only one field in a way one condition can express")
+        say("  nothing to merge: no two rules with the same action and merge keys "
+            "differ in only one field in a way one condition can express")
     if p.groups:
         table = Table(box=None, pad_edge=False, header_style="bold")
         table.add_column("merged id")
@@ -99,42 +112,41 @@ def _render_text(s: Suggestion, console) -> None:
         table.add_column("frees", justify="right")
         for g in p.groups:
             table.add_row(g.merged_id, ", ".join(m.id for m in g.members), ", ".join(g.fields), str(g.freed))
-        console.print(table)
+        _print_table(console, table)
         for g in p.groups:
-            console.print(Text(f"\n# {g.merged_id}: replaces {len(g.members)} rules", style="dim"))
+            say(Text(f"\n# {g.merged_id}: replaces {len(g.members)} rules", style="dim"))
             # never wrapped: what is printed must paste back as valid YAML
-            console.print(Syntax(dump_rule(g.rule).rstrip("\n"), "yaml", background_color="default"),
-                          soft_wrap=True)
+            say(Syntax(dump_rule(g.rule).rstrip("\n"), "yaml", background_color="default"))
     if p.removed:
-        console.print(Text("\nremove (no decision depends on them):", style="bold"))
+        say(Text("\nremove (no decision depends on them):", style="bold"))
         for r in p.removed:
-            console.print(f"  - {r.rule.id} ({r.rule.file}:{r.rule.line}): {r.reason}")
-    console.print()
+            say(f"  - {r.rule.id} ({r.rule.file}:{r.rule.line}): {r.reason}")
+    say()
     total = Text()
     total.append(f"frees {p.freed} slot{'s' if p.freed != 1 else ''}: ", style="bold")
     total.append(f"{p.before} → {p.after}{cap}")
-    console.print(total)
+    say(total)
     if p.target is not None:
         if p.after <= p.target:
-            console.print(Text(f"target reached: {p.after} ≤ {p.target}", style="green"))
+            say(Text(f"target reached: {p.after} ≤ {p.target}", style="green"))
         else:
-            console.print(Text(f"target not reached: {p.after} > {p.target} "
-                               f"({p.after - p.target} more to go)", style="yellow"))
+            say(Text(f"target not reached: {p.after} > {p.target} "
+                f"({p.after - p.target} more to go)", style="yellow"))
             for why, ids in sorted(s.leftovers.items()):
-                console.print(f"  {why} rules a human must decide on: {', '.join(ids)}")
+                say(f"  {why} rules a human must decide on: {', '.join(ids)}")
             if not p.include_redundant:
-                console.print("  --include-redundant also removes rules that no decision "
-                              "depends on (RL201/RL301)")
+                say("  --include-redundant also removes rules that no decision "
+                    "depends on (RL201/RL301)")
     if p.groups or p.removed:
         if s.verified:
-            console.print(Text("verified equivalent: the new rule set takes the same decision as "
-                               "the old for every event (exact check)", style="green"))
+            say(Text("verified equivalent: the new rule set takes the same decision as "
+                "the old for every event (exact check)", style="green"))
         else:
             d = s.difference
-            console.print(Text("NOT verified: the new rule set decides differently on", style="bold red"))
-            console.print(f"  {format_event(d.event)}: old {d.old!r} (rule {d.old_rule}), "
-                          f"new {d.new!r} (rule {d.new_rule})")
-            console.print("  nothing was written; this is a bug in rulelint, please report it")
+            say(Text("NOT verified: the new rule set decides differently on", style="bold red"))
+            say(f"  {format_event(d.event)}: old {d.old!r} (rule {d.old_rule}), "
+                f"new {d.new!r} (rule {d.new_rule})")
+            say("  nothing was written; this is a bug in rulelint, please report it")
 
 
 @app.command("suggest-merge")
