@@ -26,6 +26,7 @@ at its over-approximation (``box``), and witnesses are checked against real matc
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 from itertools import chain
 
 from rulelint.boxes import witness_event
@@ -339,26 +340,31 @@ def analyse_first_match(a: _Analysis, enabled):
         if dead:
             yield from _never_decides(a, r, p, cov, pos, budget)
         elif r.exact and enabled("RL301"):
-            yield from _removal_changes_nothing(a, r, p, cov, budget)
+            yield from _removal_changes_nothing(a, r, p, cov, budget, q, few)
 
 
 def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget):
     """Earlier rules take all of r. RL302 if a rule with another action really decides one
     of its events (shown by a witness), RL301 if provably none does, else nothing."""
     live, dom = a.live, a.domains
-    try:
-        t = a.covered_at(r.box, cov, pos, budget)
-    except _TooComplex:
-        t = p - 1
-    witness = decider = None
+    witness, decider = _quick_witness(a, r, cov, pos)
     unsure = False
     probes = 0
+    t = p - 1
+    if witness is None:
+        with suppress(_TooComplex):
+            t = a.covered_at(r.box, cov, pos, budget)
     # only rules up to t can decide r's events; those with another action are the question.
     # The covering ones are asked first: a witness decided by one of them reads best.
     first = [pos[id(e)] for e in cov if e.action != r.action]
     seen = set(first)
-    rest = (i for i in a.index.iter_candidates(r.box, hi=t + 1) if i not in seen)
-    for i in chain(sorted(first), rest):
+
+    def rest() -> Iterator[int]:  # a generator: the index is asked only if it gets here
+        for i in a.index.iter_candidates(r.box, hi=t + 1):
+            if i not in seen:
+                yield i
+
+    for i in chain(sorted(first), rest()) if witness is None else ():
         e = live[i]
         if e.action == r.action:
             continue
@@ -421,7 +427,26 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
     )
 
 
-def _removal_changes_nothing(a: _Analysis, r: RuleEntry, p: int, cov, budget: _Budget):
+def _quick_witness(a: _Analysis, r: RuleEntry, cov, pos, tries: int = 8):
+    """(event, deciding rule) when a point where r meets one of its covering rules with
+    another action is decided by a rule with another action (checked by evaluation): the
+    usual RL302, shown without working out which parts earlier rules take. (None, None)
+    when the first few such points do not show it; the exact search follows."""
+    others = sorted((e for e in cov if e.action != r.action), key=lambda e: pos[id(e)])
+    for e in others[:tries]:
+        inter = box_intersect(r.box, e.box, a.domains)
+        if inter is None:
+            continue
+        w = a.witness(inter, [r, e])
+        d = a.decider(w) if w is not None else None
+        if d is not None and d.action != r.action:
+            return w, d
+    return None, None
+
+
+def _removal_changes_nothing(
+    a: _Analysis, r: RuleEntry, p: int, cov, budget: _Budget, q: dict | None, few: list | None,
+):
     """r decides some events. Without r, would every event it decides fall to a later rule
     with its action?
 
@@ -429,14 +454,14 @@ def _removal_changes_nothing(a: _Analysis, r: RuleEntry, p: int, cov, budget: _B
     its fields) must fall, in order, to later rules on r's fields with r's action: those
     ignore other fields, so once they have caught all of it by position t, every event r
     decides falls to some rule at or before t. Then no rule between r and t with another
-    action may take any of r's events."""
+    action may take any of r's events. ``q``: r's probe, ``few``: the earlier rules that can
+    take some of it (see ``analyse_first_match``)."""
     live, dom = a.live, a.domains
-    q = a.probe(r.box)
-    if q is not None:
+    if q is not None and few is not None:
         # the probe's events must be taken by earlier rules or fall to later rules with
         # r's action (a necessary test that meets only the few rules that can hold it)
         try:
-            takers = a.coverers(q, p) + [
+            takers = few + [
                 lr for i in a.index.iter_candidates(q, lo=p, within=q.keys())
                 if (lr := live[i]).action == r.action and lr.exact
             ]
