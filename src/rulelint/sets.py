@@ -1776,8 +1776,32 @@ def subtract_union(
     return pieces
 
 
+def _iv_meet(a: tuple, b: tuple) -> bool:
+    """Whether two sorted, disjoint interval lists share an integer (no set is built)."""
+    if len(a) == 1 and len(b) == 1:
+        (alo, ahi), (blo, bhi) = a[0], b[0]
+        return alo <= bhi and blo <= ahi
+    i = j = 0
+    la, lb = len(a), len(b)
+    while i < la and j < lb:
+        alo, ahi = a[i]
+        blo, bhi = b[j]
+        if ahi < blo:
+            i += 1
+        elif bhi < alo:
+            j += 1
+        else:
+            return True
+    return False
+
+
 def _meets(x: Any, y: Any) -> bool:
     """Whether two sets of one field share a value (absence counts as a value)."""
+    tx = type(x)
+    if tx is IntervalSet and type(y) is IntervalSet:
+        return _iv_meet(x.iv, y.iv)
+    if tx is frozenset and type(y) is frozenset:
+        return not x.isdisjoint(y)
     if isinstance(x, OrAbsent):
         if isinstance(y, OrAbsent):
             return True
@@ -1794,6 +1818,8 @@ def _meets(x: Any, y: Any) -> bool:
         return bool(x & y)
     if isinstance(x, frozenset):
         return not x.isdisjoint(y)
+    if isinstance(x, IntervalSet):
+        return _iv_meet(x.iv, y.iv)
     return bool(x & y)
 
 
