@@ -632,7 +632,10 @@ def test_index_windows_signatures_and_points(boxes, queries, lo, hi, within):
     signature filter and point lookups still return every rule that really qualifies."""
     import rulelint.index as index_module
 
-    knobs = {"SMALL_GROUP": 0, "COMPOSITE_MIN": 0, "NARROW_ENOUGH": 0, "COMPOSITE_FANOUT": 4}
+    knobs = {
+        "SMALL_GROUP": 0, "COMPOSITE_MIN": 0, "NARROW_ENOUGH": 0, "COMPOSITE_FANOUT": 4,
+        "BUCKET_TREE": 0,
+    }
     saved = {k: getattr(index_module, k) for k in knobs}
     for k, v in knobs.items():
         setattr(index_module, k, v)

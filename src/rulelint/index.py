@@ -40,6 +40,7 @@ COMPOSITE_MIN = 64  # groups this large get composite indexes (built on first us
 COMPOSITE_FANOUT = 16  # a rule with more value combinations than this is "open" there
 COMPOSITE_QUERY = 64  # a query with more value combinations than this uses one field
 NARROW_ENOUGH = 32  # candidates this few are not narrowed further by an interval lookup
+BUCKET_TREE = 16  # composite buckets this large get an interval tree (built on first use)
 
 
 class IntervalTree:
@@ -244,11 +245,16 @@ class _Composite:
     with a list on a field is filed under each combination), so a query that fixes all of
     them looks up the rules that agree on every one instead of the largest single-field
     bucket. ``open``: members whose sets there are not short finite lists (always
-    candidates). Buckets are ascending, so an order window is two bisections."""
+    candidates). Buckets are ascending, so an order window is two bisections. A large
+    bucket also gets, on first use, an interval tree on the group's first int/ip field (the
+    age brackets of one region and plan): a query then meets only the rules whose range
+    meets its own."""
 
-    __slots__ = ("keys", "open")
+    __slots__ = ("keys", "open", "ivf", "trees", "boxes")
 
-    def __init__(self, g: _Group, fields: tuple[str, ...], boxes: Sequence[Mapping[str, Any]]) -> None:
+    def __init__(
+        self, g: _Group, fields: tuple[str, ...], boxes: Sequence[Mapping[str, Any]],
+    ) -> None:
         keys: dict[tuple, list[int]] = defaultdict(list)
         open_: list[int] = []
         for i in g.members:
@@ -266,6 +272,32 @@ class _Composite:
                 keys[c].append(i)
         self.keys = dict(keys)
         self.open = open_
+        self.ivf = next((f for f in sorted(g.fields) if g.fields[f].tree is not None), None)
+        self.trees: dict[tuple, IntervalTree] = {}
+        self.boxes = boxes
+
+    def bucket(self, c: tuple, lo: int, hi: int, iv: IntervalSet | None) -> list[int]:
+        """Ascending members in (lo, hi) filed under ``c`` whose set on ``ivf`` may meet
+        ``iv`` (None: any)."""
+        b = self.keys.get(c)
+        if not b:
+            return []
+        if iv is None or self.ivf is None or len(b) < BUCKET_TREE:
+            return _slice(b, lo, hi)
+        t = self.trees.get(c)
+        if t is None:
+            f, boxes = self.ivf, self.boxes
+            t = self.trees[c] = IntervalTree(
+                (x, y, i) for i in b for x, y in _intervals(boxes[i][f])
+            )
+        out: set[int] = set()
+        for x, y in iv.iv:
+            t.query(x, y, out)
+        return sorted(i for i in out if lo < i < hi)
+
+
+def _intervals(s: Any) -> tuple:
+    return (s.s if isinstance(s, OrAbsent) else s).iv
 
 
 def _finite(s: Any) -> Any:
@@ -325,12 +357,14 @@ class _Group:
         comp = self.composite(fields)
         if comp is None:
             return None
+        iv = None
+        if comp.ivf is not None and comp.ivf in prep:
+            s = prep[comp.ivf][0]
+            iv = s if isinstance(s, IntervalSet) else None
         parts = [] if not comp.open else [_slice(comp.open, lo, hi)]
-        get = comp.keys.get
+        bucket = comp.bucket
         for c in combos:
-            b = get(c)
-            if b:
-                parts.append(_slice(b, lo, hi))
+            parts.append(bucket(c, lo, hi, iv))
         parts = [x for x in parts if x]
         if not parts:
             return []
