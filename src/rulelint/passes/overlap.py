@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import suppress
-from itertools import chain
+from itertools import chain, islice
 
 from rulelint.boxes import witness_event
 from rulelint.boxops import cut
@@ -437,7 +437,9 @@ def _quick_witness(a: _Analysis, r: RuleEntry, cov, pos, tries: int = 8):
         inter = box_intersect(r.box, e.box, a.domains)
         if inter is None:
             continue
-        w = a.witness(inter, [r, e])
+        # a value no rule lists (when a field allows infinitely many) dodges the rules of
+        # single customers that would otherwise decide the point
+        w = a.witness(a.probe(inter) or inter, [r, e])
         d = a.decider(w) if w is not None else None
         if d is not None and d.action != r.action:
             return w, d
@@ -474,18 +476,20 @@ def _removal_changes_nothing(
             cov = a.coverers(r.box, p)
     except _TooComplex:
         return
-    later = [
+    later = (
         lr for i in a.index.iter_candidates(r.box, lo=p, within=r.box.keys())
         if box_meets(r.box, (lr := live[i]).box)
-    ]
-    same = [lr.box for lr in later if lr.action == r.action and lr.exact]
-    if not same or cannot_cover(r.box, [e.under for e in cov] + same, dom):
-        return
+    )
+    head = list(islice(later, MAX_PROBES))
+    if len(head) < MAX_PROBES:  # all of them: a cheap disproof before any subtraction
+        same = [lr.box for lr in head if lr.action == r.action and lr.exact]
+        if not same or cannot_cover(r.box, [e.under for e in cov] + same, dom):
+            return
     catchers: list[RuleEntry] = []
     t = None
     try:
         pieces = a.remainder(r.box, cov, budget)
-        for lr in later:
+        for lr in chain(head, later):
             if not any(box_meets(piece, lr.box) for piece in pieces):
                 continue
             if lr.action != r.action or not lr.exact:
