@@ -26,6 +26,7 @@ from rulelint.index import OverlapIndex
 from rulelint.sets import box_intersect, box_point, covers
 
 PROBES = 8  # points tried by ``Removals.probe`` before a rule is asked about in full
+SHADOW_QUESTIONS = 64  # rules with another action asked about before a rule counts as shadowed
 
 
 class _Rule(Protocol):
@@ -91,7 +92,7 @@ class Removals:
         if verdict == "keep":
             return False, ""
         if verdict == "never":
-            return True, _never(takers)
+            return self._never_decides(i, takers)
         rules, index, dom = self.rules, self.index, self.domains
         r = rules[i]
         box, action = r.box, r.action
@@ -102,7 +103,7 @@ class Removals:
         ]
         pieces = cut_all([box], [c.box for _, c in earlier], dom)
         if not pieces:
-            return True, _never([(k, c.base.id) for k, c in earlier if meets(box, c.box)])
+            return self._never_decides(i, [(k, c.base.id) for k, c in earlier if meets(box, c.box)])
         catchers: list[str] = []
         wider: list[_Rule] = []  # same-action later rules on more fields, in order
         for k in index.iter_candidates(box, lo=i):
@@ -123,6 +124,41 @@ class Removals:
             if met and not self._taken_before(i, met, fields, c, wider):
                 return False, ""
         return False, ""
+
+    def _never_decides(self, i: int, takers: list[tuple[int, str]]) -> tuple[bool, str]:
+        """Rule i never decides: earlier rules (``takers``: their positions and ids) take
+        all of it. Removable only when every one of its events is decided with its own
+        action (RL301). When a rule with another action decides some of them, the rule is
+        shadowed (RL302): deleting it changes nothing either, but whether it was meant to win
+        is for a human to say, so it stays."""
+        return (False, "") if self._shadowed(i, max(k for k, _ in takers)) else (True, _never(takers))
+
+    def _shadowed(self, i: int, t: int) -> bool:
+        """Whether a rule before position ``t`` (by then the takers cover rule i) with
+        another action decides some event of rule i: it meets rule i outside every rule
+        before it. Unsure (an opaque glob, too many rules to ask) counts as shadowed."""
+        rules, index, dom = self.rules, self.index, self.domains
+        r = rules[i]
+        asked = 0
+        for k in index.iter_candidates(r.box, hi=t + 1):
+            c = rules[k]
+            if not c.alive or c.action == r.action or not meets(r.box, c.box):
+                continue
+            asked += 1
+            if asked > SHADOW_QUESTIONS or not c.base.exact:
+                return True
+            inter = box_intersect(r.box, c.box, dom)
+            assert inter is not None
+            pieces = [inter]
+            for k2 in index.iter_candidates(inter, hi=k, within=frozenset(inter)):
+                e = rules[k2]
+                if e.alive and e.base.exact:
+                    pieces, _ = cut(pieces, e.box, dom)
+                    if not pieces:
+                        break
+            if pieces:
+                return True
+        return False
 
     def probe(self, i: int) -> tuple[str | None, list[tuple[int, str]]]:
         """Quick answers by a few points of rule i's box (every other field absent), each

@@ -82,9 +82,13 @@ def verify(plan: Plan) -> Difference | None:
 
 
 def leftovers(rs: RuleSet, findings: list[Any]) -> dict[str, list[str]]:
-    """Rules only a human can decide on (expired, unused, stale), from check findings."""
+    """Rules only a human can decide on (shadowed, expired, unused, stale), from check
+    findings. A shadowed rule (RL302) decides nothing, but whether it was meant to win is a
+    question for its owner, so ``--include-redundant`` leaves it."""
     out: dict[str, list[str]] = {}
-    label = {"RL401": "expired", "RL404": "unused", "RL403": "review overdue"}
+    label = {
+        "RL302": "shadowed", "RL401": "expired", "RL404": "unused", "RL403": "review overdue",
+    }
     for f in findings:
         if f.code in label and f.ruleset == rs.name and f.rule_ids:
             out.setdefault(label[f.code], []).append(f.rule_ids[0])

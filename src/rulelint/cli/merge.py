@@ -78,7 +78,7 @@ def suggestion_dict(s: Suggestion) -> dict[str, Any]:
 def _leftovers(project: Project, settings, s: Suggestion) -> None:
     from dataclasses import replace
 
-    sub = replace(settings, select=["RL401", "RL403", "RL404"], ignore=[])
+    sub = replace(settings, select=["RL302", "RL401", "RL403", "RL404"], ignore=[])
     findings, _ = analyse(project, sub)
     s.leftovers = leftovers(s.ruleset, findings)
 
