@@ -372,6 +372,23 @@ class _Group:
             return parts[0]
         return sorted(set().union(*parts))
 
+    def at_point(self, values: Mapping[str, Any]) -> list[int] | None:
+        """Members that may hold the point, by the composite index (every listed field fixed
+        to its value, the interval field by its bucket's tree); None when it does not apply."""
+        prep: dict[str, tuple] = {}
+        for f in self.sig:
+            v = values[f]
+            if self.fields[f].tree is None:
+                prep[f] = (None, (v,), None)
+            elif isinstance(v, int) and not isinstance(v, bool):
+                prep[f] = (IntervalSet.point(v), None, None)
+            else:
+                return None
+        try:
+            return self._by_composite(prep, -1, self.index.n)
+        except TypeError:  # a value that cannot be a key (an event may hold anything)
+            return None
+
     def query(self, prep: Mapping[str, tuple], lo: int, hi: int) -> Sequence[int] | Iterator[int]:
         """Ascending members in (lo, hi) whose box may meet the prepared query box."""
         a, b = self.window(lo, hi)
@@ -514,6 +531,11 @@ class OverlapIndex:
             if not g.sig:
                 out.update(g.members)
                 continue
+            if len(g.members) >= COMPOSITE_MIN:
+                got = g.at_point(values)
+                if got is not None:
+                    out.update(got)
+                    continue
             best: list[int] | None = None
             # listed values first (hash lookups); an interval lookup only when those leave many
             for f in sorted(g.sig, key=lambda f: g.fields[f].tree is not None):
