@@ -87,6 +87,7 @@ def load_rules(path: Path, config: Path, today: str) -> None:
 def passes(path: Path, config: Path, today: str, skip: set[str]) -> None:
     from rulelint.engine import Context, make_enabled
     from rulelint.engine import load_rules as load
+    from rulelint.gcpause import paused_gc
     from rulelint.passes import all_passes
 
     settings = _settings(config, today)
@@ -95,7 +96,13 @@ def passes(path: Path, config: Path, today: str, skip: set[str]) -> None:
     emit(event="load", **t.fields(), info={"rules": project.rule_count})
     enabled = make_enabled(settings)
     ctx = Context(project, settings, enabled)
-    for p in all_passes():
+    with paused_gc():  # as engine.analyse runs them in `rulelint check`
+        _run_passes(ctx, enabled, skip, all_passes())
+    emit(event="done")
+
+
+def _run_passes(ctx, enabled, skip: set[str], passes) -> None:
+    for p in passes:
         if p.name in skip:
             emit(event="skipped", name=p.name)
             continue
@@ -113,7 +120,6 @@ def passes(path: Path, config: Path, today: str, skip: set[str]) -> None:
             # what the planner frees without the proof: the compression estimate
             info["mergeable_slots"] = sum(ctx.cache["mergeable_slots"].values())
         emit(event="pass", name=p.name, **t.fields(), info=info)
-    emit(event="done")
 
 
 def main(argv: list[str]) -> int:

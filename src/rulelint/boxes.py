@@ -81,16 +81,25 @@ def condition_sets(c: Condition, dom: Domain) -> tuple[Any, Any]:
     return s, s
 
 
-def build_box(entry: Any, domains: dict[str, Domain]) -> None:
-    """Set ``entry.box`` / ``entry.under`` (None: matches nothing) and ``entry.exact``."""
+def build_box(entry: Any, domains: dict[str, Domain], memo: dict | None = None) -> None:
+    """Set ``entry.box`` / ``entry.under`` (None: matches nothing) and ``entry.exact``.
+
+    ``memo`` (one per ruleset, so one domain per field) keeps the sets of conditions seen
+    before: rules repeat their conditions, and the sets are immutable, so they are shared."""
     box: dict[str, Any] = {}
     under: dict[str, Any] = {}
     exact = True
     empty = False
     under_empty = False
     for f, c in entry.conditions.items():
-        dom = domains[f]
-        over_s, under_s = condition_sets(c, dom)
+        if memo is None:
+            over_s, under_s = condition_sets(c, domains[f])
+        else:
+            key = (f, c.op, c.values, c.lo, c.hi)
+            got = memo.get(key)
+            if got is None:
+                got = memo[key] = condition_sets(c, domains[f])
+            over_s, under_s = got
         if over_s != under_s:
             exact = False
         if not over_s:

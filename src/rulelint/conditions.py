@@ -12,6 +12,7 @@ algebra against it on generated events.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import math
 import re
@@ -115,9 +116,22 @@ def _bound(field: str, op: str, v: Any) -> int:
     return v
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _network(text: str) -> IpNet | None:
+    """``ipaddress.ip_network(text, strict=True)``, or None when the text is not one.
+    Cached: rule files repeat their addresses, and parsing one (failing above all) is slow."""
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        return None
+
+
 def parse_network(text: Any) -> IpNet:
     if not isinstance(text, str):
         raise ValueError(f"{text!r} is not a network")
+    net = _network(text)
+    if net is not None:
+        return net
     try:
         return ipaddress.ip_network(text, strict=True)
     except ValueError as exc:
@@ -202,12 +216,7 @@ def parse_condition(field: str, raw: Any, line: int | None = None) -> Condition:
 
 def as_ip(v: Any) -> IpNet | None:
     """An address or network written as a plain value (``10.0.0.1``, ``10.0.0.0/8``)."""
-    if not isinstance(v, str):
-        return None
-    try:
-        return ipaddress.ip_network(v, strict=True)
-    except ValueError:
-        return None
+    return _network(v) if isinstance(v, str) else None
 
 
 def possible_kinds(c: Condition) -> frozenset[str]:

@@ -123,9 +123,9 @@ def analyse(project: Project, settings: Settings) -> tuple[list[Finding], Contex
             if not any(enabled(c) for c in p.codes):
                 continue
             findings.extend(f for f in p.run(ctx) if enabled(f.code))
-    for f in findings:
-        if f.fingerprint is None:
-            f.fingerprint = fingerprint(f)
+        for f in findings:
+            if f.fingerprint is None:
+                f.fingerprint = fingerprint(f)
     return findings, ctx
 
 
@@ -192,7 +192,21 @@ def run_check(
     baseline: Any = None,
     base_ref: str | None = None,
 ) -> Report:
-    """passes -> inline suppressions -> ``baseline`` (a ``baseline.Baseline``) -> ``--base``."""
+    """passes -> inline suppressions -> ``baseline`` (a ``baseline.Baseline``) -> ``--base``.
+
+    The cyclic collector is paused throughout (see ``gcpause``): with a large project in
+    memory, each of its full collections walks every object of it."""
+    with paused_gc():
+        return _run_check(paths, settings, project, baseline, base_ref)
+
+
+def _run_check(
+    paths: list[Path] | None,
+    settings: Settings,
+    project: Project | None,
+    baseline: Any,
+    base_ref: str | None,
+) -> Report:
     if project is None:
         project = load_rules(paths, settings)
     sources = [f.source for f in project.files]

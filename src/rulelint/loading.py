@@ -52,8 +52,7 @@ class LocDict(dict):
 
     __slots__ = ("line", "col", "end_line", "end_col", "key_lines")
 
-    def __init__(self, line: int = 0, col: int = 0) -> None:
-        super().__init__()
+    def __init__(self, line: int = 0, col: int = 0) -> None:  # starts empty, as dict() does
         self.line = line
         self.col = col
         self.end_line = line
@@ -69,8 +68,7 @@ class LocList(list):
 
     __slots__ = ("line", "col", "end_line", "end_col", "item_lines")
 
-    def __init__(self, line: int = 0, col: int = 0) -> None:
-        super().__init__()
+    def __init__(self, line: int = 0, col: int = 0) -> None:  # starts empty, as list() does
         self.line = line
         self.col = col
         self.end_line = line
@@ -182,78 +180,66 @@ def _build(text: str, problems: list[YamlProblem], anchor_lines: set[int] | None
         loader.dispose()
 
 
-def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[int]) -> Any:
-    get = loader.get_event
-    anchors: dict[str, Any] = {}
-    sizes: dict[int, int] = {}  # id(container) -> expanded node count, for anchored containers
-    # A frame: [container, is_map, pending_key, has_key, key_line, anchor, count, merges]
-    stack: list[list[Any]] = []
-    root: Any = None
-    documents = 0
-    nodes = 0
-    expanded = 0
+_MISS = object()
+_PLAIN_CACHE_MAX = 1 << 16  # distinct typed-looking plain scalars remembered per file
 
-    def add(value: Any, line: int, col: int, weight: int) -> None:
-        nonlocal root
-        if not stack:
-            root = value
-            return
-        frame = stack[-1]
-        frame[6] += weight
-        container = frame[0]
-        if frame[1]:
-            if not frame[3]:
-                if isinstance(value, (dict, list)):
-                    raise _Fatal(
-                        YamlProblem(
-                            "RL001",
-                            "a mapping key must be a plain value, not a mapping or a list",
-                            line,
-                            col,
-                        )
-                    )
-                frame[2], frame[3], frame[4] = value, True, line
-                return
-            key, key_line = frame[2], frame[4]
-            frame[3] = False
-            if key == "<<" and isinstance(key, str):
-                frame[7].append((value, key_line))
-                return
-            if key in container:
-                first = container.key_lines.get(key, container.line)
-                problems.append(
-                    YamlProblem(
-                        "RL003",
-                        f"key {key!r} appears twice in this mapping (first on line {first}); "
-                        "YAML would silently keep only the last value: remove one",
-                        key_line,
-                    )
-                )
-                return
-            container[key] = value
-            container.key_lines[key] = key_line
-        else:
-            container.append(value)
-            container.item_lines.append(line)
+
+def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[int]) -> Any:
+    """Events to values. The open container's state lives in locals (the enclosing ones on
+    ``stack``), and every value goes through one "add" step at the end of the loop body.
+
+    ``units`` counts nodes as aliases expand them (a node written once is 1, an alias as
+    much as what it names); a container's expanded size is the growth of ``units`` while it
+    is open, which is what an alias to it costs against the budget."""
+    get = loader.get_event
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    map_end, seq_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    typed_first = _RESOLVERS  # first characters of plain scalars that may not be text
+    plain_cache: dict[str, Any] = {}  # plain scalar -> value, for those that may be typed
+    anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, expanded size)
+    stack: list[tuple[Any, ...]] = []  # the enclosing containers' saved state
+    # the open container (None at the top level) and its state
+    container: Any = None
+    is_map = False
+    key: Any = None
+    has_key = False
+    key_line = 0
+    anchor: str | None = None
+    start_units = 0
+    merges: list[tuple[Any, int]] | None = None
+    root: Any = None
+    depth = documents = nodes = expanded = units = 0
 
     while True:
         event = get()
         cls = type(event)
-        if cls is yaml.ScalarEvent:
+        if cls is scalar_event:
             nodes += 1
-            mark = event.start_mark
-            value = _scalar(event, problems)
+            units += 1
+            if event.tag is None and not event.style and event.implicit[0]:
+                text = event.value
+                if text[:1] in typed_first:
+                    value = plain_cache.get(text, _MISS)
+                    if value is _MISS:
+                        value = _scalar(event, problems)
+                        if type(value) is not BadScalar and len(plain_cache) < _PLAIN_CACHE_MAX:
+                            plain_cache[text] = value
+                else:
+                    value = text
+            else:
+                value = _scalar(event, problems)
             if event.anchor is not None:
-                anchors[event.anchor] = value
-                anchor_lines.add(mark.line + 1)
-            add(value, mark.line + 1, mark.column + 1, 1)
-        elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                anchors[event.anchor] = (value, 1)
+                anchor_lines.add(event.start_mark.line + 1)
+            source = event
+        elif cls is map_start or cls is seq_start:
             nodes += 1
             mark = event.start_mark
-            is_map = cls is yaml.MappingStartEvent
-            if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
+            opens_map = cls is map_start
+            if event.tag not in (_MAP_TAGS if opens_map else _SEQ_TAGS):
                 raise _Fatal(_unsupported_tag(event.tag, event))
-            if len(stack) >= MAX_DEPTH:
+            if depth >= MAX_DEPTH:
                 raise _Fatal(
                     YamlProblem(
                         "RL001",
@@ -263,26 +249,31 @@ def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[in
                         mark.column + 1,
                     )
                 )
-            container = LocDict(mark.line + 1, mark.column + 1) if is_map else LocList(
-                mark.line + 1, mark.column + 1
-            )
+            depth += 1
+            line = mark.line + 1
             if event.anchor is not None:
-                anchor_lines.add(mark.line + 1)
-            stack.append([container, is_map, None, False, 0, event.anchor, 1, []])
-        elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
-            frame = stack.pop()
-            container = frame[0]
+                anchor_lines.add(line)
+            stack.append((container, is_map, key, has_key, key_line, anchor, start_units, merges))
+            container = (LocDict if opens_map else LocList)(line, mark.column + 1)
+            is_map, key, has_key, key_line = opens_map, None, False, 0
+            anchor, start_units, merges = event.anchor, units, None
+            units += 1
+            continue
+        elif cls is map_end or cls is seq_end:
+            depth -= 1
+            value = container
             end = event.end_mark
-            container.end_line, container.end_col = end.line + 1, end.column + 1
-            if frame[7]:
-                _apply_merges(container, frame[7])
-            if frame[5] is not None:
-                anchors[frame[5]] = container
-                sizes[id(container)] = frame[6]
-            add(container, container.line, container.col, frame[6])
-        elif cls is yaml.AliasEvent:
+            value.end_line, value.end_col = end.line + 1, end.column + 1
+            if merges:
+                _apply_merges(value, merges)
+            if anchor is not None:
+                anchors[anchor] = (value, units - start_units)
+            container, is_map, key, has_key, key_line, anchor, start_units, merges = stack.pop()
+            source = None
+        elif cls is alias_event:
             mark = event.start_mark
-            if event.anchor not in anchors:
+            got = anchors.get(event.anchor)
+            if got is None:
                 raise _Fatal(
                     YamlProblem(
                         "RL001",
@@ -291,8 +282,7 @@ def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[in
                         mark.column + 1,
                     )
                 )
-            value = anchors[event.anchor]
-            weight = sizes.get(id(value), 1)
+            value, weight = got
             expanded += weight
             if expanded > ALIAS_BUDGET + 10 * nodes:
                 raise _Fatal(
@@ -304,7 +294,8 @@ def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[in
                         mark.column + 1,
                     )
                 )
-            add(value, mark.line + 1, mark.column + 1, weight)
+            units += weight
+            source = event
         elif cls is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
@@ -318,8 +309,56 @@ def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[in
                         mark.column + 1,
                     )
                 )
+            continue
         elif cls is yaml.StreamEndEvent:
             return root
+        else:
+            continue
+
+        # add ``value`` to the open container; its line is ``source``'s (an event), or its
+        # own when it is a container that just closed (``source`` is None)
+        if container is None:
+            root = value
+        elif is_map:
+            if not has_key:
+                if isinstance(value, (dict, list)):
+                    if source is None:
+                        line, col = value.line, value.col
+                    else:
+                        line, col = source.start_mark.line + 1, source.start_mark.column + 1
+                    raise _Fatal(
+                        YamlProblem(
+                            "RL001",
+                            "a mapping key must be a plain value, not a mapping or a list",
+                            line,
+                            col,
+                        )
+                    )
+                key, has_key, key_line = value, True, source.start_mark.line + 1
+            else:
+                has_key = False
+                if key == "<<" and isinstance(key, str):
+                    if merges is None:
+                        merges = []
+                    merges.append((value, key_line))
+                elif key in container:
+                    first = container.key_lines.get(key, container.line)
+                    problems.append(
+                        YamlProblem(
+                            "RL003",
+                            f"key {key!r} appears twice in this mapping (first on line "
+                            f"{first}); YAML would silently keep only the last value: remove one",
+                            key_line,
+                        )
+                    )
+                else:
+                    container[key] = value
+                    container.key_lines[key] = key_line
+        else:
+            container.append(value)
+            container.item_lines.append(
+                value.line if source is None else source.start_mark.line + 1
+            )
 
 
 def _apply_merges(container: LocDict, merges: list[tuple[Any, int]]) -> None:

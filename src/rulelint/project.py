@@ -8,6 +8,7 @@ files -> loading (YAML with lines) -> model (pydantic: header, rules) -> conditi
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -35,6 +36,8 @@ from rulelint.loading import LocDict, LocList, YamlDocument, load_file, parse_te
 from rulelint.model import FieldDecl, Header, Limits, Rule, validate_header, validate_rule
 from rulelint.sets import Domain
 
+# ``json.dumps(value, sort_keys=True, default=str)``, without building an encoder per call
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, default=str).encode
 SUPPRESS_RE = re.compile(r"#\s*rulelint:\s*ignore\[([A-Za-z0-9_,\s-]*)\]\s*(.*)$")
 
 
@@ -57,6 +60,7 @@ class RuleEntry:
     suppress: dict[str, str] = field(default_factory=dict)  # code -> reason
     suppress_line: int | None = None
     id_line: int = 0
+    content_: str | None = None  # ``content()``, computed on first use (the rule is frozen)
 
     @property
     def id(self) -> str:
@@ -84,7 +88,9 @@ class RuleEntry:
 
     def content(self) -> str:
         """Canonical content, for fingerprints: never includes line numbers."""
-        return json.dumps(self.rule.model_dump(mode="json"), sort_keys=True, default=str)
+        if self.content_ is None:
+            self.content_ = _CANONICAL_JSON(self.rule.model_dump(mode="json"))
+        return self.content_
 
 
 @dataclass(slots=True)
@@ -181,6 +187,9 @@ def load_project(
 
 def _name_rules_in_yaml_findings(project: Project) -> None:
     """A YAML-level problem inside a rule (a bad date, a repeated key) names that rule."""
+    unnamed = [f for f in project.findings if not f.rule_ids and f.line is not None]
+    if not unnamed:
+        return
     spans: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
     for rs in project.rulesets.values():
         for info in rs.files:
@@ -190,14 +199,34 @@ def _name_rules_in_yaml_findings(project: Project) -> None:
                 ids = _raw_id(raw)
                 if ids and isinstance(raw, LocDict):
                     spans[info.source.display].append((raw.line, raw.end_line, ids[0], rs.name))
-    for f in project.findings:
-        if f.rule_ids or f.line is None or f.file not in spans:
+    ends = {file: _sorted_ends(s) for file, s in spans.items()}
+    for f in unnamed:
+        if f.file not in spans:
             continue
-        for start, end, rid, rs_name in spans[f.file]:
-            if start <= f.line <= end:
-                f.rule_ids = [rid]
-                f.ruleset = rs_name
-                break
+        found = _first_span(spans[f.file], ends[f.file], f.line)
+        if found is not None:
+            f.rule_ids = [found[2]]
+            f.ruleset = found[3]
+
+
+def _sorted_ends(spans: list[tuple[int, int, str, str]]) -> list[int] | None:
+    """The spans' end lines when starts and ends both never decrease (the items of one list,
+    in order; an alias to an earlier rule breaks that), else None."""
+    for a, b in zip(spans, spans[1:], strict=False):
+        if b[0] < a[0] or b[1] < a[1]:
+            return None
+    return [s[1] for s in spans]
+
+
+def _first_span(spans, ends: list[int] | None, line: int):
+    """The first span holding ``line``. With ordered spans, those holding it run from the
+    first that ends at or after it, if that one starts at or before it."""
+    if ends is None:
+        return next((s for s in spans if s[0] <= line <= s[1]), None)
+    i = bisect.bisect_left(ends, line)
+    if i < len(spans) and spans[i][0] <= line:
+        return spans[i]
+    return None
 
 
 def _header(info: FileInfo, project: Project) -> list[tuple[Any, int]] | None:
@@ -365,9 +394,10 @@ def _build_ruleset(
             rs.rules.append(entry)
     _check_ids(rs, project)
     rs.domains = _kinds(rs, decls, project)
+    memo: dict = {}
     for entry in rs.rules:
         if entry.valid:
-            boxes.build_box(entry, rs.domains)
+            boxes.build_box(entry, rs.domains, memo)
     rs.rules.sort(key=lambda r: (r.rule.priority, r.pos))
     for i, r in enumerate(rs.rules):
         r.order = i
@@ -382,7 +412,7 @@ def _raw_id(raw: Any) -> list[str]:
 
 def _suppressions(entry: RuleEntry, lines: list[str]) -> None:
     idx = entry.id_line - 1
-    if not 0 <= idx < len(lines):
+    if not 0 <= idx < len(lines) or "rulelint" not in lines[idx]:
         return
     m = SUPPRESS_RE.search(lines[idx])
     if m is None:
@@ -451,8 +481,9 @@ def _kinds(rs: RuleSet, decls: dict[str, FieldDecl], project: Project) -> dict[s
             kind = infer_kind([c for _, c in uses])
             domains[f] = Domain(kind)
         dom = domains[f]
-        # the condition that fixed the kind, to name in messages
-        anchor = next(((r, c) for r, c in uses if kind in possible_kinds(c)), None)
+        # the condition that fixed the kind, to name in messages (looked for on first need)
+        anchor: tuple[RuleEntry, Condition] | None = None
+        anchor_found = False
         for r, c in uses:
             if fits(c, kind):
                 problem = _domain_problem(c, dom)
@@ -464,6 +495,9 @@ def _kinds(rs: RuleSet, decls: dict[str, FieldDecl], project: Project) -> dict[s
                     )
                 continue
             r.valid = False
+            if not anchor_found:
+                anchor = next(((ar, ac) for ar, ac in uses if kind in possible_kinds(ac)), None)
+                anchor_found = True
             if declared:
                 why = f"declared {kind}" + (
                     " in the configuration" if f in project.settings.config.fields else ""

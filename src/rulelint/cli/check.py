@@ -27,6 +27,7 @@ from rulelint.cli.common import (
 from rulelint.config import ConfigError, resolve_settings, split_codes
 from rulelint.engine import Report, run_check
 from rulelint.findings import Severity
+from rulelint.gcpause import paused_gc
 from rulelint.render import FORMATS
 
 
@@ -46,10 +47,10 @@ def render_report(report: Report, fmt: str, color: Color, quiet: bool) -> None:
 
         text.render(report, make_console(color), quiet=quiet)
         return
-    from rulelint.render import load_renderer
+    from rulelint.render import load_writer
 
-    out = load_renderer(fmt)(report)
-    typer.echo(out, nl=False)
+    for piece in load_writer(fmt)(report):  # written as made: one huge text costs memory
+        typer.echo(piece, nl=False)
 
 
 @app.command("check")
@@ -91,8 +92,9 @@ def check_cmd(
         print(f"rulelint: wrote {n} finding{'s' if n != 1 else ''} to {write_baseline}", file=sys.stderr)
         return
     known = load_baseline(baseline) if baseline is not None else None
-    report = run_check(rule_paths, settings, baseline=known, base_ref=base)
-    render_report(report, fmt, color, quiet)
+    with paused_gc():  # the report holds the whole project: no full collections while drawn
+        report = run_check(rule_paths, settings, baseline=known, base_ref=base)
+        render_report(report, fmt, color, quiet)
     if not exit_zero and report.fails(Severity(fail_on.value)):
         raise typer.Exit(1)
 

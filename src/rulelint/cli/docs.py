@@ -6,7 +6,6 @@ import json
 from typing import Annotated
 
 import typer
-from rich.markdown import Markdown
 from rich.text import Text
 
 from rulelint.cli import app
@@ -59,6 +58,8 @@ def rule_cmd(
     elif format == "markdown":
         print(check_doc_markdown(check.code))
     else:
+        from rich.markdown import Markdown  # here: it costs every other command 30 ms to import
+
         make_console(color).print(Markdown(check_doc_markdown(check.code)))
 
 

@@ -3,6 +3,8 @@ frees (``mergeable_slots`` in the JSON summary)."""
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 
 import yaml
@@ -27,7 +29,67 @@ def flow(value, most: int = 8) -> str:
         return head[:-1] + f", … {len(value) - most} more]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {flow(v, most)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        items = _flow_items(value)
+        if items is not None:
+            return "[" + ", ".join(items) + "]"
+    return _yaml_flow(value)
+
+
+def _yaml_flow(value) -> str:
     return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("...").strip()
+
+
+_FLOW_ITEM_TYPES = (str, int, bool)
+_FLOW_SHORT = 2_000  # far below the emitter's width: no line is ever broken
+
+
+def _flow_items(values: list) -> list[str] | None:
+    """The items of ``_yaml_flow(values)``, each as YAML writes it in a flow list, when they
+    are plain text, numbers or booleans that it writes on one line; else None.
+
+    YAML chooses an item's style from the item alone (its resolved tag and characters) and
+    joins items with ``", "``, breaking lines only past the width, so a short list is its
+    items written one by one; each item is written once (``_flow_item``)."""
+    out = []
+    size = 0
+    for v in values:
+        if type(v) not in _FLOW_ITEM_TYPES:
+            return None
+        text = _flow_item(v)
+        size += len(text) + 2
+        if "\n" in text or size > _FLOW_SHORT:
+            return None
+        out.append(text)
+    return out
+
+
+# Text that YAML surely writes plain in a flow list: a letter, digit or ``_`` first, then only
+# letters, digits, ``_ . / -`` and inner blanks (no indicator, no blank at either end, no line
+# break, only ASCII), provided it reads back as text (``_reads_as_text``); else it quotes it.
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_./ -]*[A-Za-z0-9_./-])?\Z")
+_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+
+
+def _reads_as_text(s: str) -> bool:
+    """No implicit resolver of YAML 1.1 (int, float, bool, null, timestamp...) takes it."""
+    return not any(rx.match(s) for _, rx in [*_RESOLVERS.get(s[:1], ()), *_RESOLVERS.get(None, ())])
+
+
+def _flow_item(value) -> str:
+    """An item as ``_yaml_flow([value])`` writes it, without the brackets."""
+    if type(value) is bool:
+        return "true" if value else "false"
+    if type(value) is int:
+        return str(value)
+    if _PLAIN_TEXT.match(value) and _reads_as_text(value):
+        return value
+    return _flow_item_by_yaml(value)
+
+
+@functools.lru_cache(maxsize=1 << 14, typed=True)
+def _flow_item_by_yaml(value) -> str:
+    return _yaml_flow([value])[1:-1]
 
 
 def run(ctx) -> Iterator[Finding]:

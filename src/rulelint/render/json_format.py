@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import Any
 
 from rulelint.engine import Report
 from rulelint.findings import Finding
+from rulelint.render import jsontext
 
 VERSION = 1
 
@@ -26,13 +27,42 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def report_dict(report: Report, findings: bool = True) -> dict[str, Any]:
+    """The report as data; ``findings=False`` leaves the findings list empty."""
     return {
         "version": VERSION,
         "summary": report.summary(),
-        "findings": [finding_dict(f) for f in report.findings],
+        "findings": [finding_dict(f) for f in report.findings] if findings else [],
     }
 
 
+CHUNK = 1 << 20  # characters: how much of the report ``chunks`` gathers before it yields
+
+
+def chunks(report: Report) -> Iterator[str]:
+    """The text of ``render(report)`` in pieces of whole findings, about ``CHUNK`` characters
+    each, made as they are written: the findings never exist as dicts or as one text all at
+    once (at 100k findings the text alone is some 65 MB)."""
+    head = jsontext.dumps(report_dict(report, findings=False))
+    if not report.findings:
+        yield head + "\n"
+        return
+    parts = [head.removesuffix("[]\n}"), "[\n    "]
+    size = 0
+    for i, f in enumerate(report.findings):
+        if i:
+            parts.append(",\n    ")
+        text = jsontext.dumps(finding_dict(f), "    ")
+        parts.append(text)
+        size += len(text)
+        if size >= CHUNK:
+            yield "".join(parts)
+            parts, size = [], 0
+    parts.append("\n  ]\n}\n")
+    yield "".join(parts)
+
+
 def render(report: Report) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False, default=str) + "\n"
+    """``json.dumps(report_dict(report), indent=2, ensure_ascii=False, default=str)`` and a
+    newline (see ``jsontext``)."""
+    return "".join(chunks(report))

@@ -10,7 +10,6 @@ scanning keeps tracking an alert when the rule moves.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +17,7 @@ from rulelint import __version__
 from rulelint.engine import Report
 from rulelint.findings import Finding, Location, Severity
 from rulelint.registry import CHECKS, Check
+from rulelint.render import jsontext
 from rulelint.render.locations import RepoPaths
 from rulelint.render.text import format_event
 
@@ -162,4 +162,4 @@ def sarif_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(sarif_dict(report), indent=2, ensure_ascii=False, default=str) + "\n"
+    return jsontext.dumps(sarif_dict(report)) + "\n"

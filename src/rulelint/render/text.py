@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from collections import defaultdict
 from typing import Any
 
@@ -12,6 +14,11 @@ from rich.text import Text
 
 from rulelint.engine import Report, RulesetSummary
 from rulelint.findings import Finding, Severity
+
+try:  # the line breaker ``Text.wrap`` itself uses, for the fast path of ``_wrap_plain``
+    from rich._wrap import divide_line
+except ImportError:  # pragma: no cover - a rich that moved it: every message takes Text.wrap
+    divide_line = None
 
 _CONSOLE_MEASURE = Console(width=10_000, color_system=None)
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -41,21 +48,158 @@ def _indented(text: Text, width: int) -> list[Text]:
     return out
 
 
+def _wrap_plain(message: str, width: int) -> list[str] | None:
+    """The lines ``_indented(Text(message), width)`` holds (without the indent), computed on
+    the string; None when only ``Text.wrap`` can say.
+
+    Exact for printable ASCII, where a character is one cell and rich strips nothing: the
+    breaks are those of rich's ``divide_line``, as in ``Text.wrap``, and each piece loses
+    what ``wrap`` (trailing space beyond the width, then anything beyond it) and
+    ``_indented`` (trailing space) take off, which for such a piece is
+    ``piece[:width].rstrip()``."""
+    if not message or not (message.isascii() and message.isprintable()):
+        return None
+    width = max(20, width - len(INDENT))
+    if len(message) <= width:
+        return [message.rstrip()]
+    breaks = _greedy_breaks(message, width)
+    if breaks is None:
+        if divide_line is None:
+            return None
+        breaks = divide_line(message, width, fold=True)
+    cuts = [0, *breaks, len(message)]
+    return [message[a:b][:width].rstrip() for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
+_NOT_SPACE = re.compile("[^ ]")
+
+
+def _greedy_breaks(text: str, width: int) -> list[int] | None:
+    """``divide_line(text, width)`` for printable ASCII (one cell a character, the space
+    the only blank) in which every word fits on a line; None when one does not (rich folds
+    it) or the text starts with a blank.
+
+    ``divide_line`` puts words (each with the blanks after it) on the line while what they
+    print ends within ``width`` cells of the line's start, and breaks before the first word
+    that would not: the one holding the cell just past the width, or, when that cell is
+    blank, the next word. Found with two string searches a line instead of a loop over the
+    words."""
+    if text[0] == " ":
+        return None
+    n = len(text)
+    breaks: list[int] = []
+    start = 0
+    while True:
+        edge = start + width  # the first cell past the line
+        if edge >= n:
+            return breaks
+        if text[edge] == " ":
+            m = _NOT_SPACE.search(text, edge)
+            if m is None:
+                return breaks
+            start = m.start()
+        else:
+            blank = text.rfind(" ", start, edge)
+            if blank < 0:
+                return None
+            start = blank + 1
+        breaks.append(start)
+
+
+def _head(f: Finding) -> tuple[str, str, str, str]:
+    """``  211  error    RL302 shadowed``, in its four styled parts."""
+    pos = f"{f.line}" if f.line else "-"
+    return f"  {pos:>5}  ", f"{str(f.severity):<8}", f"{f.code} ", f.name
+
+
 def _finding_lines(f: Finding, width: int) -> list[Text]:
     """``  211  error    RL302 shadowed`` then the message (and witness) indented below."""
-    pos = f"{f.line}" if f.line else "-"
+    pos, severity, code, name = _head(f)
     head = Text()
-    head.append(f"  {pos:>5}  ", style="dim")
-    head.append(f"{str(f.severity):<8}", style=STYLE[f.severity])
-    head.append(f"{f.code} ", style="bold")
-    head.append(f.name, style="dim")
-    lines = [head, *_indented(Text(f.message), width)]
+    head.append(pos, style="dim")
+    head.append(severity, style=STYLE[f.severity])
+    head.append(code, style="bold")
+    head.append(name, style="dim")
+    plain = _wrap_plain(f.message, width)
+    if plain is None:
+        lines = [head, *_indented(Text(f.message), width)]
+    else:
+        lines = [head, *(Text(INDENT + line) for line in plain)]
     if f.witness is not None:
         w = Text()
         w.append("witness: ", style="dim")
         w.append(format_event(f.witness))
         lines.extend(_indented(w, width))
     return lines
+
+
+def _finding_plain(f: Finding, width: int) -> list[str] | None:
+    """The plain text of ``_finding_lines(f, width)``, line by line, when all of it is
+    printable ASCII (styles do not move line breaks); None otherwise."""
+    head = "".join(_head(f))
+    if not (head.isascii() and head.isprintable()):
+        return None
+    message = _wrap_plain(f.message, width)
+    if message is None:
+        return None
+    lines = [head, *[INDENT + line for line in message]]
+    if f.witness is not None:
+        witness = _wrap_plain("witness: " + format_event(f.witness), width)
+        if witness is None:
+            return None
+        lines.extend(INDENT + line for line in witness)
+    return lines
+
+
+def _print_findings(console: Console, findings: list[Finding], width: int) -> None:
+    """``console.print(line, soft_wrap=True)`` for every line of every finding, faster, with
+    the same output.
+
+    Lines of plain ASCII without tabs (almost all) go in batches: written as plain text and
+    a newline each, which is what rich writes for them when the console has no colour
+    system (see ``_writes_plain``), else printed as one group, which rich renders line by
+    line exactly as separate prints. Any other line is printed on its own, as before."""
+    direct = _writes_plain(console)
+    batch: list[str | Text] = []
+    for f in findings:
+        plain = _finding_plain(f, width) if direct else None
+        if plain is not None:
+            batch.extend(plain)  # printable ASCII: safe as it is
+            continue
+        for line in _finding_lines(f, width):
+            text = line.plain
+            if text.isascii() and "\t" not in text:
+                batch.append(text if direct else line)
+                continue
+            _print_batch(console, batch, direct)
+            batch = []
+            console.print(line, soft_wrap=True)
+    _print_batch(console, batch, direct)
+
+
+def _print_batch(console: Console, batch: list[Any], direct: bool) -> None:
+    if not batch:
+        return
+    if direct:
+        file = console.file
+        file.write("".join([line + "\n" for line in batch]))
+        file.flush()
+    else:
+        console.print(Group(*batch), soft_wrap=True)
+
+
+def _writes_plain(console: Console) -> bool:
+    """Does ``console.print`` write a soft-wrapped Text as its plain text, straight to the
+    file? So it does without a colour system, unless it records, is quiet, sits in a
+    ``with console:`` block (buffering) or in Jupyter, or is on Windows (its own writer)."""
+    return (
+        console.color_system is None
+        and not console.record
+        and not console.quiet
+        and not console.is_jupyter
+        and sys.platform != "win32"
+        and getattr(console, "_buffer_index", None) == 0
+    )
 
 
 def capacity_bar(rs: RulesetSummary, width: int = 20) -> Text:
@@ -85,11 +229,10 @@ def render(report: Report, console: Console, *, quiet: bool = False) -> None:
     if report.used_default_paths and not quiet:
         names = ", ".join(s.display for s in report.sources)
         console.print(Text(f"Read {names}", style="dim"))
+    width = console.width
     for file in sorted(by_file):
         console.print(Text(file, style="bold underline"))
-        for f in by_file[file]:
-            for line in _finding_lines(f, console.width):
-                console.print(line, soft_wrap=True)
+        _print_findings(console, by_file[file], width)
         console.print()
     if quiet:
         return
