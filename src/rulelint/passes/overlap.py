@@ -25,7 +25,7 @@ at its over-approximation (``box``), and witnesses are checked against real matc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from itertools import chain, islice
 
@@ -346,10 +346,9 @@ def analyse_first_match(a: _Analysis, enabled):
 def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget):
     """Earlier rules take all of r. RL302 if a rule with another action really decides one
     of its events (shown by a witness), RL301 if provably none does, else nothing."""
-    live, dom = a.live, a.domains
+    dom = a.domains
     witness, decider = _quick_witness(a, r, cov, pos)
     unsure = False
-    probes = 0
     t = p - 1
     if witness is None:
         with suppress(_TooComplex):
@@ -364,17 +363,11 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
             if i not in seen:
                 yield i
 
-    for i in chain(sorted(first), rest()) if witness is None else ():
-        e = live[i]
-        if e.action == r.action:
-            continue
-        if not box_meets(r.box, e.box):
-            continue
-        inter = box_intersect(r.box, e.box, dom)
-        probes += 1
-        if probes > MAX_PROBES:
+    for met in _meeting_others(a, r, chain(sorted(first), rest()) if witness is None else ()):
+        if met is None:
             unsure = True
             break
+        i, e, inter = met
         try:
             rem = a.left(inter, i, budget, probe=r.exact and e.exact)
         except _TooComplex:
@@ -425,6 +418,22 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
         rule_ids=[r.id] + [c.id for c in cover], related=[c.location() for c in cover],
         content_key="|".join(x.content() for x in [r, *cover]),
     )
+
+
+def _meeting_others(a: _Analysis, r: RuleEntry, positions: Iterable[int]):
+    """(position, rule, r & rule) for the rules at ``positions`` with another action than r
+    that meet it, in order; then None, and no more, once there are more than MAX_PROBES of
+    them (the question is left open beyond that: sound)."""
+    n = 0
+    for i in positions:
+        e = a.live[i]
+        if e.action == r.action or not box_meets(r.box, e.box):
+            continue
+        n += 1
+        if n > MAX_PROBES:
+            yield None
+            return
+        yield i, e, box_intersect(r.box, e.box, a.domains)
 
 
 def _quick_witness(a: _Analysis, r: RuleEntry, cov, pos, tries: int = 8):
@@ -504,17 +513,10 @@ def _removal_changes_nothing(
         return
     if t is None:
         return
-    probes = 0
-    for i in a.index.iter_candidates(r.box, lo=p, hi=t):
-        x = live[i]
-        if x.action == r.action:
-            continue
-        if not box_meets(r.box, x.box):
-            continue
-        inter = box_intersect(r.box, x.box, dom)
-        probes += 1
-        if probes > MAX_PROBES:
+    for met in _meeting_others(a, r, a.index.iter_candidates(r.box, lo=p, hi=t)):
+        if met is None:
             return
+        i, _, inter = met
         try:
             if a.left(inter, i, budget, skip=r):
                 return  # x takes some of r's events once r is gone (or may: claim nothing)
@@ -554,18 +556,15 @@ def _same_priority_windows(live: list[RuleEntry]) -> list[tuple[int, int] | None
 def _ambiguous(a: _Analysis, r: RuleEntry, window: tuple[int, int], pos):
     """RL303: an earlier rule at the same priority in another file, another action, and an
     overlap that no rule before both of them takes: the file names decide."""
-    live, dom = a.live, a.domains
-    probes = 0
-    for i in a.index.iter_candidates(r.box, lo=window[0], hi=window[1]):
-        c = live[i]
-        if c.action == r.action or c.file == r.file:
-            continue
-        if not box_meets(r.box, c.box):
-            continue
-        inter = box_intersect(r.box, c.box, dom)
-        probes += 1
-        if probes > MAX_PROBES:
+    live = a.live
+    others = (
+        i for i in a.index.iter_candidates(r.box, lo=window[0], hi=window[1])
+        if live[i].file != r.file
+    )
+    for met in _meeting_others(a, r, others):
+        if met is None:
             return
+        i, c, inter = met
         try:
             pieces = a.left(inter, i, _Budget(OPS_BUDGET), probe=r.exact and c.exact)
         except _TooComplex:
