@@ -290,7 +290,7 @@ def _work(tmp: Path, n: int) -> dict[str, float]:
     per removal check, on a generated set."""
     rs = load(tmp / str(n), {"rules.yaml": _benchmark_text(n)})
     count: collections.Counter[str] = collections.Counter()
-    between, meets = Planner._between_blocks, merge.meets
+    between, meets = Planner._between_blocks, merge.box_meets
     iter_candidates = merge.OverlapIndex.iter_candidates
 
     def counted_candidates(self, *a, **k):
@@ -307,8 +307,8 @@ def _work(tmp: Path, n: int) -> dict[str, float]:
         return between(self, *a)
 
     with mock.patch.object(merge.OverlapIndex, "iter_candidates", counted_candidates), \
-            mock.patch.object(merge, "meets", counted_meets), \
-            mock.patch.object(redundant, "meets", counted_meets):
+            mock.patch.object(merge, "box_meets", counted_meets), \
+            mock.patch.object(redundant, "box_meets", counted_meets):
         with mock.patch.object(Planner, "_between_blocks", counted_between):
             Planner(rs, DEFAULT_KEYS).plan()
         questions, looked = count["questions"], count["looked"]

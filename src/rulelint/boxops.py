@@ -1,8 +1,8 @@
 """Box questions the merge planner asks millions of times, answered without building more
 than it needs (on top of the exact algebra in ``sets``).
 
-Rule boxes never hold an empty set or absence (``OrAbsent``); ``meets`` relies on that.
 Pieces (boxes minus other boxes) may hold absence: ``cut`` and ``cut_all`` take any box.
+Whether two boxes meet is ``sets.box_meets``.
 """
 
 from __future__ import annotations
@@ -19,31 +19,6 @@ from rulelint.sets import (
     ip_to_int,
     union_all,
 )
-
-_FINITE = (("", False),)  # the regions of a StrSet that is a finite list of values
-
-
-def meets(a: dict, b: dict) -> bool:
-    """``box_intersect(a, b, ...) is not None`` for two rule boxes, without building the
-    intersection: the question every order window asks."""
-    if len(a) > len(b):
-        a, b = b, a
-    for f, x in a.items():
-        y = b.get(f)
-        if y is None:
-            continue
-        if type(x) is frozenset and type(y) is frozenset:
-            if x.isdisjoint(y):
-                return False
-        elif type(x) is StrSet and type(y) is StrSet and x.K == _FINITE and y.K == _FINITE:
-            if len(x.E) > len(y.E):
-                x, y = y, x
-            member = y.member
-            if not any(t and member(v) for v, t in x.E):
-                return False
-        elif not (x & y):
-            return False
-    return True
 
 
 def cut(pieces: list[dict], box: dict, domains) -> tuple[list[dict], bool]:

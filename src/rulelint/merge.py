@@ -39,13 +39,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rulelint.boxops import meets
 from rulelint.gcpause import paused_gc
 from rulelint.index import OverlapIndex
 from rulelint.loading import to_plain
 from rulelint.project import RuleEntry, RuleSet
 from rulelint.redundant import Removals
-from rulelint.sets import union_all
+from rulelint.sets import box_meets, union_all
 from rulelint.synth import to_condition, value_count
 
 DEFAULT_KEYS = ("owner", "enabled", "expires")
@@ -172,7 +171,7 @@ class _Moved:
         if len(self.buf) > self.BUFFER:  # indexed when asked (most windows never get here)
             self._index_buffer()
         for slot, box, rec in self.buf:
-            if lo < slot < hi and rec.alive and rec.action != action and meets(moving, box):
+            if lo < slot < hi and rec.alive and rec.action != action and box_meets(moving, box):
                 return True
         for slots, entries, index in self.levels:
             a, b = bisect.bisect_right(slots, lo), bisect.bisect_left(slots, hi)
@@ -180,7 +179,7 @@ class _Moved:
                 continue
             for k in index.iter_candidates(moving, lo=a - 1, hi=b):
                 _, box, rec = entries[k]
-                if rec.alive and rec.action != action and meets(moving, box):
+                if rec.alive and rec.action != action and box_meets(moving, box):
                     return True
         return False
 
@@ -250,7 +249,7 @@ class Planner:
         for i in self._window(moving, a, near, b):
             r = snap[i]
             # a rule merged away decides at its receiver's place (``_moved``)
-            if r.alive and r.action != action and meets(moving, r.box):
+            if r.alive and r.action != action and box_meets(moving, r.box):
                 found = True
                 break
         if not found:

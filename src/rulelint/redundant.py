@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from rulelint.boxops import cut, cut_all, meets, point_set
+from rulelint.boxops import cut, cut_all, point_set
 from rulelint.index import OverlapIndex
-from rulelint.sets import box_intersect, box_point, covers
+from rulelint.sets import box_intersect, box_meets, box_point, covers
 
 PROBES = 8  # points tried by ``Removals.probe`` before a rule is asked about in full
 SHADOW_QUESTIONS = 64  # rules with another action asked about before a rule counts as shadowed
@@ -103,7 +103,7 @@ class Removals:
         ]
         pieces = cut_all([box], [c.box for _, c in earlier], dom)
         if not pieces:
-            return self._never_decides(i, [(k, c.base.id) for k, c in earlier if meets(box, c.box)])
+            return self._never_decides(i, [(k, c.base.id) for k, c in earlier if box_meets(box, c.box)])
         catchers: list[str] = []
         wider: list[_Rule] = []  # same-action later rules on more fields, in order
         for k in index.iter_candidates(box, lo=i):
@@ -117,7 +117,7 @@ class Removals:
                         catchers.append(c.base.id)
                     if not pieces:
                         return True, f"later rule(s) {_names(catchers)} decide the same"
-                elif meets(box, c.box):
+                elif box_meets(box, c.box):
                     wider.append(c)
                 continue
             met = [x for p in pieces if (x := box_intersect(p, c.box, dom)) is not None]
@@ -142,7 +142,7 @@ class Removals:
         asked = 0
         for k in index.iter_candidates(r.box, hi=t + 1):
             c = rules[k]
-            if not c.alive or c.action == r.action or not meets(r.box, c.box):
+            if not c.alive or c.action == r.action or not box_meets(r.box, c.box):
                 continue
             asked += 1
             if asked > SHADOW_QUESTIONS or not c.base.exact:
@@ -179,7 +179,7 @@ class Removals:
                 if k > i and held:
                     break  # the earlier rules' part is known; no later rule is needed
                 c = rules[k]
-                if k == i or not c.alive or not meets(point, c.box):
+                if k == i or not c.alive or not box_meets(point, c.box):
                     continue
                 if k > i:
                     later = c  # the first later rule that holds the point
