@@ -186,6 +186,34 @@ def test_redundant_below_catch_all_with_same_action(rules_dir):
     assert got["deciding"] == ["jp"]  # it does decide: redundant, not dead
 
 
+def test_dead_rule_with_same_action_names_only_rules_with_that_action(rules_dir):
+    """A catch-all with another action also covers 'both', but 'free' and 'pro' decide all
+    of it first: RL301 must name those two, not the catch-all (found by hypothesis)."""
+    files = {"rules.yaml": rules_yaml(
+        rule("free", "allow", "{plan: free}"),
+        rule("pro", "allow", "{plan: [pro]}"),
+        rule("everything", "deny", "{}"),
+        rule("both", "allow", "{plan: [free, pro]}"),
+        header=PLAN_ENUM,
+    )}
+    f = only(check(rules_dir, files), "both", "RL301")
+    assert f["rule_ids"] == ["both", "free", "pro"]
+    assert "'everything'" not in f["message"]
+
+
+def test_dead_rule_covered_by_a_value_and_its_complement(rules_dir):
+    """'not-jp' is taken by 'de' and 'not-de' together (a probe value only meets 'not-de'
+    and the catch-all): still RL301, naming the two allow rules (found by hypothesis)."""
+    files = {"rules.yaml": rules_yaml(
+        rule("de", "allow", "{region: DE}"),
+        rule("not-de", "allow", "{region: {not_in: [DE]}}"),
+        rule("everything", "deny", "{}"),
+        rule("not-jp", "allow", "{region: {not_in: [JP]}}"),
+    )}
+    f = only(check(rules_dir, files), "not-jp", "RL301")
+    assert f["rule_ids"] == ["not-jp", "de", "not-de"]
+
+
 def test_not_redundant_when_a_rule_in_between_differs(rules_dir):
     files = {"rules.yaml": rules_yaml(
         rule("jp", "allow", "{region: JP}"),

@@ -663,6 +663,9 @@ def test_index_windows_signatures_and_points(boxes, queries, lo, hi, within):
                 and all(IDX_DOMAINS[f].contains(s, point[f]) for f, s in b.items())
             }
             assert holding <= set(at)
+            before = index.at_point(values, hi)  # "the first rule before hi that holds it"
+            assert before == sorted(set(before)) and all(i < hi for i in before)
+            assert {i for i in holding if i < hi} <= set(before)
     finally:
         for k, v in saved.items():
             setattr(index_module, k, v)

@@ -372,9 +372,10 @@ class _Group:
             return parts[0]
         return sorted(set().union(*parts))
 
-    def at_point(self, values: Mapping[str, Any]) -> list[int] | None:
-        """Members that may hold the point, by the composite index (every listed field fixed
-        to its value, the interval field by its bucket's tree); None when it does not apply."""
+    def at_point(self, values: Mapping[str, Any], hi: int) -> list[int] | None:
+        """Members before ``hi`` that may hold the point, by the composite index (every
+        listed field fixed to its value, the interval field by its bucket's tree); None when
+        it does not apply."""
         prep: dict[str, tuple] = {}
         for f in self.sig:
             v = values[f]
@@ -385,7 +386,7 @@ class _Group:
             else:
                 return None
         try:
-            return self._by_composite(prep, -1, self.index.n)
+            return self._by_composite(prep, -1, hi)
         except TypeError:  # a value that cannot be a key (an event may hold anything)
             return None
 
@@ -519,20 +520,21 @@ class OverlapIndex:
         """Like :meth:`iter_candidates`, as a list."""
         return list(self.iter_candidates(box, lo, hi, within))
 
-    def at_point(self, values: Mapping[str, Any]) -> list[int]:
-        """Ascending indices of rules whose box may hold the point (``values``: a field's
-        value in the set algebra's terms: ip addresses as integers; a field that is missing
-        from ``values`` is absent, and rules testing it are skipped)."""
+    def at_point(self, values: Mapping[str, Any], hi: int | None = None) -> list[int]:
+        """Ascending indices before ``hi`` of rules whose box may hold the point (``values``:
+        a field's value in the set algebra's terms: ip addresses as integers; a field that
+        is missing from ``values`` is absent, and rules testing it are skipped)."""
+        hi = self.n if hi is None else hi
         keys = values.keys()
         out: set[int] = set()
         for g in self.groups:
-            if not g.sig <= keys:
+            if not g.sig <= keys or not g.members or g.members[0] >= hi:
                 continue
             if not g.sig:
                 out.update(g.members)
                 continue
             if len(g.members) >= COMPOSITE_MIN:
-                got = g.at_point(values)
+                got = g.at_point(values, hi)
                 if got is not None:
                     out.update(got)
                     continue
@@ -548,4 +550,4 @@ class OverlapIndex:
                     if not best:
                         break
             out.update(best or ())
-        return sorted(out)
+        return sorted(i for i in out if i < hi)

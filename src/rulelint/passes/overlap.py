@@ -54,6 +54,7 @@ MAX_PIECES = 2048  # fragments of a rule we are willing to track before giving u
 OPS_BUDGET = 4_000  # box operations per rule before the analysis of that rule gives up (sound)
 MAX_PROBES = 64  # rules with another action examined per question before giving up (sound)
 MAX_COVERERS = 1024  # rules that could cover one box before the analysis of a rule gives up
+QUICK_POINTS = 8  # rules (and points per rule) tried by evaluation before the exact walk
 
 
 class _TooComplex(Exception):
@@ -265,9 +266,12 @@ class _Analysis:
         thousands of rules meet is usually settled by a few."""
         q = self.probe(box) if probe else None
         if q is not None:
-            rem = self.remainder(q, self.coverers(q, hi, skip=skip), budget)
+            few = self.coverers(q, hi, skip=skip)
+            rem = self.remainder(q, few, budget)
             if rem:
                 return rem
+            if self.covered(box, few, budget):
+                return []  # the few rules that take the probe take all of it
         return self.remainder(box, self.coverers(box, hi, skip=skip), budget)
 
     def covered(self, box: dict, rules: list[RuleEntry], budget: _Budget) -> bool:
@@ -291,8 +295,9 @@ class _Analysis:
                 hi = mid
         return pos[id(ranked[hi - 1])]
 
-    def decider(self, w: dict) -> RuleEntry | None:
-        """The rule that decides event ``w``: the first live rule that really matches it."""
+    def decider(self, w: dict, hi: int | None = None) -> RuleEntry | None:
+        """The rule that decides event ``w``: the first live rule that really matches it
+        (looked for before position ``hi`` only, when some rule there is known to match)."""
         values = {}
         for f, v in w.items():
             if f in self.ip_fields:
@@ -302,7 +307,7 @@ class _Analysis:
                     continue
             values[f] = v
         live, dom = self.live, self.domains
-        for i in self.index.at_point(values):
+        for i in self.index.at_point(values, hi):
             if rule_matches(live[i], w, dom):
                 return live[i]
         return None
@@ -347,27 +352,46 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
     """Earlier rules take all of r. RL302 if a rule with another action really decides one
     of its events (shown by a witness), RL301 if provably none does, else nothing."""
     dom = a.domains
-    witness, decider = _quick_witness(a, r, cov, pos)
+    witness = decider = None
     unsure = False
-    t = p - 1
-    if witness is None:
-        with suppress(_TooComplex):
-            t = a.covered_at(r.box, cov, pos, budget)
-    # only rules up to t can decide r's events; those with another action are the question.
-    # The covering ones are asked first: a witness decided by one of them reads best.
-    first = [pos[id(e)] for e in cov if e.action != r.action]
+    # only rules up to the one by which cov has taken all of r can decide r's events; those
+    # with another action are the question. The covering ones are asked first: a witness
+    # decided by one of them reads best. The rest are looked up only if it gets that far.
+    first = sorted(pos[id(e)] for e in cov if e.action != r.action)
     seen = set(first)
 
-    def rest() -> Iterator[int]:  # a generator: the index is asked only if it gets here
+    def rest() -> Iterator[int]:
+        t = p - 1
+        with suppress(_TooComplex):
+            t = a.covered_at(r.box, cov, pos, budget)
         for i in a.index.iter_candidates(r.box, hi=t + 1):
             if i not in seen:
                 yield i
 
-    for met in _meeting_others(a, r, chain(sorted(first), rest()) if witness is None else ()):
-        if met is None:
+    # Points first: where r meets one of the first few such rules e, is the event decided
+    # (by evaluation) by a rule with another action? The usual RL302, shown without working
+    # out what earlier rules take. Then the exact walk over every such rule, in order.
+    met = _meeting_others(a, r, chain(first, rest()))
+    head: list = []
+    same = [c for c in cov if c.action == r.action]
+    for m in met:  # lazily: the index is asked for the rest only if it gets that far
+        head.append(m)
+        if m is None or len(head) > QUICK_POINTS:
+            break
+        i, e, inter = m
+        for pt in _points(a, inter, same):
+            w = a.witness(pt, [r, e])
+            d = a.decider(w, i + 1) if w is not None else None
+            if d is not None and d.action != r.action:
+                witness, decider = w, d
+                break
+        if witness is not None:
+            break
+    for m in chain(head, met) if witness is None else ():
+        if m is None:
             unsure = True
             break
-        i, e, inter = met
+        i, e, inter = m
         try:
             rem = a.left(inter, i, budget, probe=r.exact and e.exact)
         except _TooComplex:
@@ -377,7 +401,7 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
             continue  # the rules before e take all of r that e could
         for piece in rem:
             w = a.witness(piece, [r, e])
-            d = a.decider(w) if w is not None else None
+            d = a.decider(w, i + 1) if w is not None else None
             if d is not None and d.action != r.action:
                 witness, decider = w, d
                 break
@@ -407,7 +431,18 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
         return
     if unsure:
         return
-    cover = small_cover(r.box, cov, dom)
+    # no rule with another action decides any of r: the earlier rules with r's action on
+    # its fields then decide all of r's events that carry no other field, so they cover it
+    # (and only they may be named: "take the same action")
+    try:
+        if not a.covered(r.box, same, budget):
+            # cov may be the few rules that hold r's probe (see analyse_first_match)
+            same = [c for c in a.coverers(r.box, p) if c.action == r.action]
+            if not a.covered(r.box, same, budget):
+                return
+    except _TooComplex:
+        return
+    cover = small_cover(r.box, same, dom)
     yield Finding(
         "RL301",
         f"rule {r.id!r} never decides: {_names(cover, r)} "
@@ -418,6 +453,29 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
         rule_ids=[r.id] + [c.id for c in cover], related=[c.location() for c in cover],
         content_key="|".join(x.content() for x in [r, *cover]),
     )
+
+
+def _points(a: _Analysis, inter: dict, same: list[RuleEntry]) -> Iterator[dict]:
+    """Sub-boxes of ``inter`` whose witness is worth evaluating: first one with a value no
+    rule lists where a field allows infinitely many strings (it dodges the rules of single
+    customers), then, on such a field, the values that the rules ``same`` leave out (a
+    ``not_in`` list: the events they let through to later rules)."""
+    yield a.probe(inter) or inter
+    n = 0
+    for f, s in inter.items():
+        s = values_of(s)
+        if not isinstance(s, StrSet) or s.is_finite():
+            continue
+        for c in same:
+            c_set = values_of(c.box.get(f)) if f in c.box else None
+            if not isinstance(c_set, StrSet) or c_set.is_finite():
+                continue
+            for v in (~c_set).finite_values() or ():
+                if s.member(v):
+                    yield {**inter, f: StrSet.values([v])}
+                    n += 1
+                    if n >= QUICK_POINTS:
+                        return
 
 
 def _meeting_others(a: _Analysis, r: RuleEntry, positions: Iterable[int]):
@@ -434,25 +492,6 @@ def _meeting_others(a: _Analysis, r: RuleEntry, positions: Iterable[int]):
             yield None
             return
         yield i, e, box_intersect(r.box, e.box, a.domains)
-
-
-def _quick_witness(a: _Analysis, r: RuleEntry, cov, pos, tries: int = 8):
-    """(event, deciding rule) when a point where r meets one of its covering rules with
-    another action is decided by a rule with another action (checked by evaluation): the
-    usual RL302, shown without working out which parts earlier rules take. (None, None)
-    when the first few such points do not show it; the exact search follows."""
-    others = sorted((e for e in cov if e.action != r.action), key=lambda e: pos[id(e)])
-    for e in others[:tries]:
-        inter = box_intersect(r.box, e.box, a.domains)
-        if inter is None:
-            continue
-        # a value no rule lists (when a field allows infinitely many) dodges the rules of
-        # single customers that would otherwise decide the point
-        w = a.witness(a.probe(inter) or inter, [r, e])
-        d = a.decider(w) if w is not None else None
-        if d is not None and d.action != r.action:
-            return w, d
-    return None, None
 
 
 def _removal_changes_nothing(
