@@ -217,7 +217,7 @@ def base_fingerprints(base: BaseSide, settings: Settings, skip: set[str]) -> set
 
 
 def _measure(f: Finding) -> str:
-    m = f.content_key.split(":", 1)[0]
+    m = str(f.content_key).split(":", 1)[0]
     return m if m in _NOUN else "rules"
 
 

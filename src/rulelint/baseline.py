@@ -3,7 +3,7 @@
 ``--write-baseline FILE`` records the fingerprint of every current finding;
 ``--baseline FILE`` suppresses the findings whose fingerprint it holds and reports each
 entry that matches no current finding as RL902 (stale). Fingerprints are made of the code,
-the ruleset, the rule ids and the rules' content, never line numbers (``engine.fingerprint``),
+the ruleset, the rule ids and the rules' content, never line numbers (``findings.fingerprint``),
 so moving or reordering rules keeps them suppressed.
 
 File format (JSON)::
@@ -23,7 +23,6 @@ from typing import Any
 
 from rulelint.atomicio import write_atomic
 from rulelint.config import ConfigError
-from rulelint.engine import fingerprint
 from rulelint.findings import Finding
 
 VERSION = 1
@@ -59,7 +58,7 @@ class Baseline:
         kept: list[Finding] = []
         dropped = 0
         for f in findings:
-            fp = f.fingerprint or fingerprint(f)
+            fp = f.fingerprint
             if fp in known:
                 seen.add(fp)
                 dropped += 1
@@ -86,13 +85,12 @@ class Baseline:
             rule_ids=list(e.rule_ids),
             content_key=f"baseline:{e.fingerprint}",
         )
-        f.fingerprint = fingerprint(f)
         return f
 
 
 def _entry_dict(f: Finding) -> dict[str, Any]:
     return {
-        "fingerprint": f.fingerprint or fingerprint(f),
+        "fingerprint": f.fingerprint,
         "code": f.code,
         "ruleset": f.ruleset,
         "rule_ids": list(f.rule_ids),

@@ -5,7 +5,6 @@ Nothing here prints. ``run_check`` returns a ``Report`` that any renderer can dr
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 
 from rulelint.config import ConfigError, Settings
 from rulelint.files import SourceFile, discover
-from rulelint.findings import Finding, Severity
+from rulelint.findings import Finding, LazyContent, Severity
 from rulelint.gcpause import paused_gc
 from rulelint.passes import all_passes
 from rulelint.project import Project, load_project
@@ -83,16 +82,6 @@ class Report:
         return any(f.severity.rank >= level.rank for f in self.findings)
 
 
-def fingerprint(f: Finding) -> str:
-    """Stable identity of a finding: code, ruleset, rule ids and rule content; never lines."""
-    parts = [f.code, f.ruleset or "", ",".join(f.rule_ids)]
-    if f.rule_ids or f.content_key:
-        parts.append(f.content_key)
-    else:  # file-level findings (YAML errors): the file and the message
-        parts.extend([f.file or "", f.message])
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
-
-
 def make_enabled(settings: Settings) -> Callable[[str], bool]:
     bad = unknown_selectors([*settings.select, *settings.ignore])
     if bad:
@@ -123,9 +112,6 @@ def analyse(project: Project, settings: Settings) -> tuple[list[Finding], Contex
             if not any(enabled(c) for c in p.codes):
                 continue
             findings.extend(f for f in p.run(ctx) if enabled(f.code))
-        for f in findings:
-            if f.fingerprint is None:
-                f.fingerprint = fingerprint(f)
     return findings, ctx
 
 
@@ -161,9 +147,8 @@ def apply_suppressions(project: Project, findings: list[Finding], enabled) -> tu
                     "RL901",
                     f"`# rulelint: ignore[{code}]` on rule {rid!r} {why}; remove it",
                     file, r.suppress_line, ruleset=rs_name, rule_ids=[rid],
-                    content_key=f"{code}|{r.content()}",
+                    content_key=LazyContent(code, r),
                 )
-                f.fingerprint = fingerprint(f)
                 kept.append(f)
     return kept, dropped
 

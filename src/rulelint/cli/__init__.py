@@ -7,6 +7,7 @@ import sys
 import typer
 
 from rulelint import __version__
+from rulelint.fastexit import exit_code, hard_exit
 
 app = typer.Typer(
     name="rulelint",
@@ -41,8 +42,14 @@ from rulelint.cli import merge as _merge  # noqa: E402,F401
 
 
 def main() -> None:
+    """The console script: run the app, then leave without freeing the heap (fastexit)."""
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         print("rulelint: interrupted", file=sys.stderr)
-        sys.exit(130)
+        code = 130
+    except SystemExit as e:  # typer's standalone mode always ends with one
+        code = exit_code(e.code)
+    else:  # pragma: no cover - typer exits in standalone mode
+        code = 0
+    hard_exit(code)

@@ -26,6 +26,7 @@ from rulelint.cli.common import (
 )
 from rulelint.config import ConfigError, resolve_settings, split_codes
 from rulelint.engine import Report, run_check
+from rulelint.fastexit import keep
 from rulelint.findings import Severity
 from rulelint.gcpause import paused_gc
 from rulelint.render import FORMATS
@@ -94,6 +95,7 @@ def check_cmd(
     known = load_baseline(baseline) if baseline is not None else None
     with paused_gc():  # the report holds the whole project: no full collections while drawn
         report = run_check(rule_paths, settings, baseline=known, base_ref=base)
+        keep("check-report", report)  # freed by the process exit, not object by object
         render_report(report, fmt, color, quiet)
     if not exit_zero and report.fails(Severity(fail_on.value)):
         raise typer.Exit(1)

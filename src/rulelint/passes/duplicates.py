@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from rulelint.boxes import witness_event
-from rulelint.findings import Finding
+from rulelint.findings import Finding, LazyContent
 from rulelint.passes import Pass
 from rulelint.project import RuleEntry, RuleSet
 
@@ -53,7 +53,7 @@ def check_ruleset(rs: RuleSet, enabled) -> Iterator[Finding]:
                         f"match, same action {r.action!r}; delete one to free a slot",
                         r.file, r.id_line or r.line, ruleset=rs.name, rule_ids=[r.id, same.id],
                         related=[same.location()],
-                        content_key=r.content() + "|" + same.content(),
+                        content_key=LazyContent(r, same),
                     )
                 continue
             by_action[r.action] = r
@@ -75,7 +75,7 @@ def check_ruleset(rs: RuleSet, enabled) -> Iterator[Finding]:
                 "Keep the one you mean",
                 r.file, r.id_line or r.line, ruleset=rs.name, rule_ids=[r.id, first.id],
                 witness=witness, related=[first.location()],
-                content_key=r.content() + "|" + first.content(),
+                content_key=LazyContent(r, first),
             )
 
 

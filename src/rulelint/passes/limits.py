@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rulelint.findings import Finding
+from rulelint.findings import Finding, LazyContent
 from rulelint.passes import Pass
 from rulelint.project import RuleSet, rule_bytes
 
@@ -74,7 +74,7 @@ def check_ruleset(rs: RuleSet, enabled) -> Iterator[Finding]:
                 "RL103",
                 f"rule {r.id!r} has {' and '.join(parts)}; split it or simplify its match",
                 r.file, r.id_line or r.line, ruleset=rs.name, rule_ids=[r.id],
-                content_key=r.content(),
+                content_key=LazyContent(r),
             )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import yaml
 
-from rulelint.findings import Finding
+from rulelint.findings import Finding, LazyContent
 from rulelint.merge import plan_merges
 from rulelint.passes import Pass
 
@@ -112,7 +112,7 @@ def run(ctx) -> Iterator[Finding]:
                 first.file, first.id_line or first.line, ruleset=rs.name,
                 rule_ids=[g.keep.id] + [i for i in ids if i != g.keep.id],
                 related=[m.location() for m in g.members if m is not first],
-                content_key="|".join(m.content() for m in g.members),
+                content_key=LazyContent(*g.members),
             )
 
 

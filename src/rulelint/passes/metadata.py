@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rulelint.findings import Finding
+from rulelint.findings import Finding, LazyContent
 from rulelint.passes import Pass
 
 
@@ -26,7 +26,7 @@ def run(ctx) -> Iterator[Finding]:
                     f"rule {r.id!r} has no {names}; the configuration requires it "
                     "(add it to the rule, or to the file's defaults:)",
                     r.file, r.id_line or r.line, ruleset=rs.name, rule_ids=[r.id],
-                    content_key=r.content() + "|" + ",".join(missing),
+                    content_key=LazyContent(r, ",".join(missing)),
                 )
 
 

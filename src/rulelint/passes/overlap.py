@@ -32,7 +32,7 @@ from itertools import chain, islice
 from rulelint.boxes import witness_event
 from rulelint.boxops import cut
 from rulelint.evaluate import rule_matches
-from rulelint.findings import Finding
+from rulelint.findings import Finding, LazyContent
 from rulelint.index import OverlapIndex
 from rulelint.passes import Pass
 from rulelint.project import RuleEntry, RuleSet
@@ -426,7 +426,7 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
             r.file, r.id_line or r.line, ruleset=a.rs.name,
             rule_ids=[r.id] + [c.id for c in cover], witness=witness,
             related=[c.location() for c in cover],
-            content_key="|".join(x.content() for x in [r, *cover]),
+            content_key=LazyContent(r, *cover),
         )
         return
     if unsure:
@@ -451,7 +451,7 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
         "delete it to free a slot",
         r.file, r.id_line or r.line, ruleset=a.rs.name,
         rule_ids=[r.id] + [c.id for c in cover], related=[c.location() for c in cover],
-        content_key="|".join(x.content() for x in [r, *cover]),
+        content_key=LazyContent(r, *cover),
     )
 
 
@@ -470,7 +470,7 @@ def _points(a: _Analysis, inter: dict, same: list[RuleEntry]) -> Iterator[dict]:
             c_set = values_of(c.box.get(f)) if f in c.box else None
             if not isinstance(c_set, StrSet) or c_set.is_finite():
                 continue
-            for v in (~c_set).finite_values() or ():
+            for v in sorted((~c_set).finite_values() or ()):
                 if s.member(v):
                     yield {**inter, f: StrSet.values([v])}
                     n += 1
@@ -573,7 +573,7 @@ def _removal_changes_nothing(
         "decides differently; delete it to free a slot",
         r.file, r.id_line or r.line, ruleset=a.rs.name,
         rule_ids=[r.id] + [c.id for c in named], related=[c.location() for c in named],
-        content_key="|".join(x.content() for x in [r, *named]),
+        content_key=LazyContent(r, *named),
     )
 
 
@@ -619,7 +619,7 @@ def _ambiguous(a: _Analysis, r: RuleEntry, window: tuple[int, int], pos):
                 f"{c.id!r} wins only because {c.file} sorts first. Set priorities to say which "
                 "one should decide",
                 r.file, r.id_line or r.line, ruleset=a.rs.name, rule_ids=[r.id, c.id], witness=w,
-                related=[c.location()], content_key=r.content() + "|" + c.content(),
+                related=[c.location()], content_key=LazyContent(r, c),
             )
             break
 
@@ -642,7 +642,7 @@ def analyse_any_match(a: _Analysis):
             "matches; delete it to free a slot",
             r.file, r.id_line or r.line, ruleset=a.rs.name,
             rule_ids=[r.id] + [c.id for c in cover], related=[c.location() for c in cover],
-            content_key="|".join(x.content() for x in [r, *cover]),
+            content_key=LazyContent(r, *cover),
         )
 
 
@@ -656,7 +656,7 @@ def _match_all_and_empty(rs: RuleSet, enabled) -> Iterator[Finding]:
                 "RL301",
                 f"rule {r.id!r} matches no event: {empty}; delete it to free a slot",
                 r.file, r.id_line or r.line, ruleset=rs.name, rule_ids=[r.id],
-                content_key=r.content(),
+                content_key=LazyContent(r),
             )
         elif r.box == {} and r.exact and enabled("RL304"):
             how = (
@@ -674,7 +674,7 @@ def _match_all_and_empty(rs: RuleSet, enabled) -> Iterator[Finding]:
                 )
                 + ". Add conditions, or suppress this if a catch-all is meant",
                 r.file, r.id_line or r.line, ruleset=rs.name, rule_ids=[r.id],
-                content_key=r.content(),
+                content_key=LazyContent(r),
             )
 
 

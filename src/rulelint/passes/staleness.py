@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterator
 
 from rulelint import blame
-from rulelint.findings import Finding
+from rulelint.findings import Finding, LazyContent
 from rulelint.hits import HitLog, Usage, combine, iter_unknown, load_hits
 from rulelint.passes import Pass
 from rulelint.project import RuleEntry, RuleSet
@@ -55,7 +55,7 @@ def _expiry(rs: RuleSet, r: RuleEntry, today: dt.date, expiring_days: int, enabl
             "the target system keeps applying it until it is deleted: delete it, or move "
             "`expires` forward with a ticket if it must stay",
             r.file, r.id_line or r.line, ruleset=rs.name, rule_ids=[r.id],
-            content_key=r.content(),
+            content_key=LazyContent(r),
         )
     elif 0 <= left <= expiring_days and enabled("RL402"):
         when = "today" if left == 0 else f"in {_days(left)}"
@@ -64,7 +64,7 @@ def _expiry(rs: RuleSet, r: RuleEntry, today: dt.date, expiring_days: int, enabl
             f"rule {r.id!r} expires on {exp} ({when}; expiring_days {expiring_days}): plan "
             "to delete it then, or extend `expires` deliberately",
             r.file, r.id_line or r.line, ruleset=rs.name, rule_ids=[r.id],
-            content_key=r.content(),
+            content_key=LazyContent(r),
         )
 
 
@@ -89,7 +89,7 @@ def _review(rs: RuleSet, r: RuleEntry, today: dt.date, review_days: int,
         f"{review_days}); ask its owner{owner} whether it is still needed, then set "
         "`reviewed:` to the review date or delete the rule",
         r.file, r.id_line or r.line, ruleset=rs.name, rule_ids=[r.id],
-        content_key=r.content(),
+        content_key=LazyContent(r),
     )
 
 
@@ -127,7 +127,7 @@ def _unused(rs: RuleSet, r: RuleEntry, u: Usage | None, log: HitLog, today: dt.d
         "owner, then delete it to free a slot, or keep it on purpose with "
         "`# rulelint: ignore[RL404] <reason>` on its id line",
         r.file, r.id_line or r.line, ruleset=rs.name, rule_ids=[r.id],
-        content_key=r.content(),
+        content_key=LazyContent(r),
     )
 
 
