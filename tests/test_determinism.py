@@ -28,7 +28,8 @@ def generated(tmp_path_factory) -> Path:
     spec.loader.exec_module(mod)
     root = tmp_path_factory.mktemp("det")
     (root / "rulelint.yaml").write_text("# no settings: stop the search here\n")
-    (root / "rules.yaml").write_text(mod.generate(3000, 20260101), encoding="utf-8")
+    # the dense profile: many rules meet each other, so every witness path is taken
+    (root / "rules.yaml").write_text(mod.generate(3000, 20260101, "dense"), encoding="utf-8")
     return root
 
 

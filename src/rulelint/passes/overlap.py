@@ -25,6 +25,7 @@ at its over-approximation (``box``), and witnesses are checked against real matc
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from itertools import chain, islice
@@ -214,12 +215,25 @@ class _Analysis:
         self.index_of = {id(r): i for i, r in enumerate(live)}
         self.skipped = 0  # rules whose analysis ran out of budget (nothing said about them)
 
-    def coverers(self, box: dict, hi: int, lo: int = -1, skip: RuleEntry | None = None):
+    def around(self, box: dict, p: int) -> tuple[list[int], list[int]]:
+        """Index candidates on a subset of ``box``'s fields before and after position p,
+        from one query: the main loop needs the earlier ones, the removal check the later."""
+        got = self.index.candidates(box, within=box.keys())
+        k = bisect_left(got, p)
+        return got[:k], got[k + 1 :] if k < len(got) and got[k] == p else got[k:]
+
+    def coverers(
+        self, box: dict, hi: int, lo: int = -1, skip: RuleEntry | None = None,
+        cands: Iterable[int] | None = None,
+    ):
         """Rules at positions in (lo, hi), on a subset of ``box``'s fields, with a sure
-        part that meets ``box``: the only rules that can help cover it."""
+        part that meets ``box``: the only rules that can help cover it. ``cands``: the
+        index's candidates for exactly that question, when already known."""
         live = self.live
         out = []
-        for i in self.index.iter_candidates(box, lo, hi, within=box.keys()):
+        if cands is None:
+            cands = self.index.iter_candidates(box, lo, hi, within=box.keys())
+        for i in cands:
             e = live[i]
             if e is skip or e.under is None:
                 continue
@@ -329,15 +343,20 @@ def analyse_first_match(a: _Analysis, enabled):
         if windows is not None and windows[p] is not None:
             yield from _ambiguous(a, r, windows[p], pos)
         budget = _Budget(OPS_BUDGET)
+        after_q = after = None  # later candidates, for the removal check
         try:
             q = a.probe(r.box)
-            few = a.coverers(q, p) if q is not None else None
+            few = None
+            if q is not None:
+                before_q, after_q = a.around(q, p)
+                few = a.coverers(q, p, cands=before_q)
             if few is not None and not a.covered(q, few, budget):
                 cov, dead = None, False  # see probe: no need to meet every rule
             elif few is not None and a.covered(r.box, few, budget):
                 cov, dead = few, True  # the few rules that hold the probe cover it all
             else:
-                cov = a.coverers(r.box, p)
+                before, after = a.around(r.box, p)
+                cov = a.coverers(r.box, p, cands=before)
                 dead = a.covered(r.box, cov, budget)
         except _TooComplex:
             a.skipped += 1
@@ -345,7 +364,7 @@ def analyse_first_match(a: _Analysis, enabled):
         if dead:
             yield from _never_decides(a, r, p, cov, pos, budget)
         elif r.exact and enabled("RL301"):
-            yield from _removal_changes_nothing(a, r, p, cov, budget, q, few)
+            yield from _removal_changes_nothing(a, r, p, cov, budget, q, few, after_q, after)
 
 
 def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget):
@@ -496,6 +515,7 @@ def _meeting_others(a: _Analysis, r: RuleEntry, positions: Iterable[int]):
 
 def _removal_changes_nothing(
     a: _Analysis, r: RuleEntry, p: int, cov, budget: _Budget, q: dict | None, few: list | None,
+    after_q: list[int] | None = None, after: list[int] | None = None,
 ):
     """r decides some events. Without r, would every event it decides fall to a later rule
     with its action?
@@ -505,15 +525,17 @@ def _removal_changes_nothing(
     ignore other fields, so once they have caught all of it by position t, every event r
     decides falls to some rule at or before t. Then no rule between r and t with another
     action may take any of r's events. ``q``: r's probe, ``few``: the earlier rules that can
-    take some of it (see ``analyse_first_match``)."""
+    take some of it (see ``analyse_first_match``). ``after_q``, ``after``: the index's
+    candidates after r for q and for r's box, when the caller has them."""
     live, dom = a.live, a.domains
     if q is not None and few is not None:
         # the probe's events must be taken by earlier rules or fall to later rules with
         # r's action (a necessary test that meets only the few rules that can hold it)
         try:
+            if after_q is None:
+                after_q = a.index.iter_candidates(q, lo=p, within=q.keys())
             takers = few + [
-                lr for i in a.index.iter_candidates(q, lo=p, within=q.keys())
-                if (lr := live[i]).action == r.action and lr.exact
+                lr for i in after_q if (lr := live[i]).action == r.action and lr.exact
             ]
             if not a.covered(q, takers, budget):
                 return
@@ -521,13 +543,13 @@ def _removal_changes_nothing(
             return
     try:
         if cov is None:
-            cov = a.coverers(r.box, p)
+            before, after = a.around(r.box, p)
+            cov = a.coverers(r.box, p, cands=before)
     except _TooComplex:
         return
-    later = (
-        lr for i in a.index.iter_candidates(r.box, lo=p, within=r.box.keys())
-        if box_meets(r.box, (lr := live[i]).box)
-    )
+    if after is None:
+        after = a.index.iter_candidates(r.box, lo=p, within=r.box.keys())
+    later = (lr for i in after if box_meets(r.box, (lr := live[i]).box))
     head = list(islice(later, MAX_PROBES))
     if len(head) < MAX_PROBES:  # all of them: a cheap disproof before any subtraction
         same = [lr.box for lr in head if lr.action == r.action and lr.exact]
