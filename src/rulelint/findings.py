@@ -72,9 +72,7 @@ class Finding:
 
     def __post_init__(self) -> None:
         if self.severity is None:
-            from rulelint.registry import CHECKS
-
-            self.severity = CHECKS[self.code].severity
+            self.severity = _registry()[self.code].severity
 
     @property
     def fingerprint(self) -> str:
@@ -89,12 +87,23 @@ class Finding:
 
     @property
     def name(self) -> str:
-        from rulelint.registry import CHECKS
-
-        return CHECKS[self.code].name
+        return _registry()[self.code].name
 
     def sort_key(self) -> tuple:
         return (self.file or "", self.line or 0, self.code, tuple(self.rule_ids))
+
+
+_CHECKS: dict[str, Any] | None = None
+
+
+def _registry() -> dict[str, Any]:
+    """The check registry (imported on first use: it imports this module)."""
+    global _CHECKS
+    if _CHECKS is None:
+        from rulelint.registry import CHECKS
+
+        _CHECKS = CHECKS
+    return _CHECKS
 
 
 def fingerprint(f: Finding) -> str:

@@ -191,8 +191,10 @@ class Planner:
         keys: tuple[str, ...] = DEFAULT_KEYS,
         include_redundant: bool = False,
         target: int | None = None,
+        index: tuple[list[RuleEntry], OverlapIndex] | None = None,
     ) -> None:
         self.rs = rs
+        self._given = index
         self.keys = keys
         self.include_redundant = include_redundant
         self.target = target
@@ -230,7 +232,13 @@ class Planner:
         for i, r in enumerate(snapshot):
             r.slot = i
         self._snapshot = snapshot
-        self._index = OverlapIndex([r.box for r in snapshot])
+        given = self._given
+        if given is not None and len(given[0]) == len(snapshot) and all(
+            a is b.base for a, b in zip(given[0], snapshot, strict=True)
+        ):
+            self._index = given[1]  # the check's index of the same rules, in the same order
+        else:
+            self._index = OverlapIndex([r.box for r in snapshot])
         self._moved = _Moved()
         self._memo = None
 
@@ -554,5 +562,8 @@ def plan_merges(
     keys: tuple[str, ...] | list[str] = DEFAULT_KEYS,
     include_redundant: bool = False,
     target: int | None = None,
+    index: tuple[list[RuleEntry], OverlapIndex] | None = None,
 ) -> Plan:
-    return Planner(rs, tuple(keys), include_redundant, target).plan()
+    """The merge plan. ``index``: the live rules in evaluation order and their
+    ``OverlapIndex``, when the caller already built them (the check's passes share one)."""
+    return Planner(rs, tuple(keys), include_redundant, target, index).plan()
