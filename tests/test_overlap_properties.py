@@ -764,3 +764,24 @@ def test_interval_tree_finds_exactly_the_overlapping_intervals(spans, queries):
         out: set[int] = set()
         assert tree.query(qa, qa + qw, out)
         assert out == {k for a, b, k in entries if a <= qa + qw and b >= qa}
+
+
+def test_interval_tree_with_many_blocks_and_superblocks():
+    """20,000 intervals (78 superblocks): long, short and nearly unbounded ones."""
+    import random
+
+    from rulelint.index import IntervalTree
+
+    rng = random.Random(7)
+    entries = []
+    for k in range(20_000):
+        a = rng.randrange(1_000_000)
+        w = rng.choice([0, 3, 255, 4095, 70_000, 10**9])
+        entries.append((a, a + w, k))
+    tree = IntervalTree(entries)
+    for _ in range(300):
+        qa = rng.randrange(-1000, 1_001_000)
+        qb = qa + rng.choice([0, 10, 5000])
+        out: set[int] = set()
+        assert tree.query(qa, qb, out)
+        assert out == {k for a, b, k in entries if a <= qb and b >= qa}

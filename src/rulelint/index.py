@@ -30,7 +30,6 @@ import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import islice
 from typing import Any
 
 from rulelint.sets import IntervalSet, OrAbsent, StrSet
@@ -41,6 +40,7 @@ COMPOSITE_FANOUT = 16  # a rule with more value combinations than this is "open"
 COMPOSITE_QUERY = 64  # a query with more value combinations than this uses one field
 NARROW_ENOUGH = 32  # candidates this few are not narrowed further by an interval lookup
 BUCKET_TREE = 16  # composite buckets this large get an interval tree (built on first use)
+LAZY_MIN = 256  # a field narrowing to more candidates than this yields its buckets lazily
 
 
 class IntervalTree:
@@ -212,6 +212,19 @@ class _FieldIndex:
                 return None
         return out
 
+    def lazy(self, vals: frozenset, lo: int, hi: int) -> Iterator[int]:
+        """Ascending members in (lo, hi) whose set here may meet the finite set ``vals``,
+        lazily: its buckets (and the open list) merged, without building the whole list (a
+        caller that stops after a few need not pay for thousands)."""
+        get = self.vals.get
+        parts = [b for b in (*(get(v) for v in vals), self.open) if b]
+        its = [
+            _window_iter(b, bisect.bisect_right(b, lo), bisect.bisect_left(b, hi)) for b in parts
+        ]
+        if len(its) == 1:
+            return its[0]
+        return _unique(heapq.merge(*its))
+
     def at(self, v: Any) -> list[int]:
         """Members whose set on this field may hold the value ``v``."""
         out: list[int] = list(self.open)
@@ -314,6 +327,20 @@ def _slice(m: list[int], lo: int, hi: int) -> list[int]:
     return m[bisect.bisect_right(m, lo) : bisect.bisect_left(m, hi)]
 
 
+def _window_iter(m: list[int], a: int, b: int) -> Iterator[int]:
+    """``m[a:b]``, lazily, in O(1) to start (``islice(m, a, b)`` would step over a items)."""
+    return map(m.__getitem__, range(a, b))
+
+
+def _unique(it: Iterable[int]) -> Iterator[int]:
+    """An ascending stream without repeats (a member filed under two of the values)."""
+    last = None
+    for x in it:
+        if x != last:
+            yield x
+            last = x
+
+
 class _Group:
     __slots__ = ("sig", "members", "fields", "comp", "index")
 
@@ -408,24 +435,31 @@ class _Group:
             if fi is None:
                 continue
             est = fi.estimate(fin)
-            ranked.append((0 if est is not None else 1, est or 0, fi, s, keys))
+            ranked.append((0 if est is not None else 1, est or 0, fi, s, fin, keys))
         if not ranked:
-            return islice(self.members, a, b)
+            return _window_iter(self.members, a, b)
         ranked.sort(key=lambda t: (t[0], t[1]))
         best: set[int] | None = None
         best_n: float = b - a
-        for known, est, fi, s, keys in ranked:
-            if known == 0 and est >= best_n:
-                continue
-            if known == 1 and best_n <= NARROW_ENOUGH:
+        lazy = None  # the best listed-values field when it leaves many: walked lazily
+        for known, est, fi, s, fin, keys in ranked:
+            if known == 0:
+                if est >= best_n:
+                    continue
+                if est > LAZY_MIN:
+                    lazy = lazy or (fi, fin)
+                    continue
+            elif best_n <= NARROW_ENOUGH:
                 break  # the exact test on a few candidates costs less than another lookup
-            got = fi.query(s, keys, best_n - 1)
+            got = fi.query(s, keys, best_n - 1 if lazy is None else min(best_n - 1, LAZY_MIN))
             if got is not None and len(got) < best_n:
                 best, best_n = got, len(got)
                 if best_n <= 1:
                     break
         if best is None:
-            return islice(self.members, a, b)
+            if lazy is not None:
+                return lazy[0].lazy(lazy[1], lo, hi)
+            return _window_iter(self.members, a, b)
         return sorted(i for i in best if lo < i < hi)
 
 
