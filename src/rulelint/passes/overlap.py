@@ -398,12 +398,7 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
         if m is None or len(head) > QUICK_POINTS:
             break
         i, e, inter = m
-        for pt in _points(a, inter, same):
-            w = a.witness(pt, [r, e])
-            d = a.decider(w, i + 1) if w is not None else None
-            if d is not None and d.action != r.action:
-                witness, decider = w, d
-                break
+        witness, decider = _shown(a, r, e, i, _points(a, inter, same))
         if witness is not None:
             break
     for m in chain(head, met) if witness is None else ():
@@ -418,12 +413,7 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
             break
         if not rem:
             continue  # the rules before e take all of r that e could
-        for piece in rem:
-            w = a.witness(piece, [r, e])
-            d = a.decider(w, i + 1) if w is not None else None
-            if d is not None and d.action != r.action:
-                witness, decider = w, d
-                break
+        witness, decider = _shown(a, r, e, i, rem)
         if witness is not None:
             break
         unsure = True  # e may take some of r, but no real event shows it: claim less
@@ -472,6 +462,18 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
         rule_ids=[r.id] + [c.id for c in cover], related=[c.location() for c in cover],
         content_key=LazyContent(r, *cover),
     )
+
+
+def _shown(a: _Analysis, r: RuleEntry, e: RuleEntry, i: int, boxes: Iterable[dict]):
+    """(event, decider) for the first box holding an event that r and e (at position i)
+    really match and that a rule with another action than r decides (by evaluation; only
+    rules up to e can); (None, None) when none does."""
+    for box in boxes:
+        w = a.witness(box, [r, e])
+        d = a.decider(w, i + 1) if w is not None else None
+        if d is not None and d.action != r.action:
+            return w, d
+    return None, None
 
 
 def _points(a: _Analysis, inter: dict, same: list[RuleEntry]) -> Iterator[dict]:
