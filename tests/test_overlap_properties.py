@@ -634,7 +634,7 @@ def test_index_windows_signatures_and_points(boxes, queries, lo, hi, within):
 
     knobs = {
         "SMALL_GROUP": 0, "COMPOSITE_MIN": 0, "NARROW_ENOUGH": 0, "COMPOSITE_FANOUT": 4,
-        "BUCKET_TREE": 0,
+        "BUCKET_TREE": 0, "LAZY_MIN": 0,
     }
     saved = {k: getattr(index_module, k) for k in knobs}
     for k, v in knobs.items():
@@ -785,3 +785,38 @@ def test_interval_tree_with_many_blocks_and_superblocks():
         out: set[int] = set()
         assert tree.query(qa, qb, out)
         assert out == {k for a, b, k in entries if a <= qb and b >= qa}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["x", "y", "z", "xy"]), st.integers(0, 40)),
+             min_size=1, max_size=60),
+    st.sampled_from(["x", "y", "z", "xy"]),
+    st.integers(-1, 70),
+    st.integers(0, 71),
+)
+def test_index_walks_a_weak_listed_field_lazily(rules, query, lo, hi):
+    """A query that shares only a listed field with a group (the walk over every earlier
+    rule that meets a box) takes that field's buckets lazily (LAZY_MIN at 0 here): still
+    every rule in the window whose box meets the query, ascending, once each."""
+    import rulelint.index as index_module
+
+    def enum(v):
+        return frozenset(v)  # "xy": filed under two values
+
+    boxes = [
+        box_normalize({"e": enum(v), "j": IntervalSet.point(k % 11)}, IDX_DOMAINS)
+        for v, k in rules
+    ]
+    q = box_normalize({"e": enum(query), "b": frozenset([True])}, IDX_DOMAINS)
+    saved = index_module.LAZY_MIN, index_module.SMALL_GROUP, index_module.COMPOSITE_MIN
+    index_module.LAZY_MIN, index_module.SMALL_GROUP, index_module.COMPOSITE_MIN = 0, 0, 10**9
+    try:
+        got = OverlapIndex(boxes).candidates(q, lo=lo, hi=hi)
+    finally:
+        index_module.LAZY_MIN, index_module.SMALL_GROUP, index_module.COMPOSITE_MIN = saved
+    assert got == sorted(set(got))
+    truth = {
+        i for i, b in enumerate(boxes) if lo < i < hi and box_intersect(b, q, IDX_DOMAINS)
+    }
+    assert set(got) == truth
