@@ -815,8 +815,8 @@ def test_index_walks_a_weak_listed_field_lazily(rules, query, lo, hi):
         got = OverlapIndex(boxes).candidates(q, lo=lo, hi=hi)
     finally:
         index_module.LAZY_MIN, index_module.SMALL_GROUP, index_module.COMPOSITE_MIN = saved
-    assert got == sorted(set(got))
+    assert got == sorted(set(got)) and all(lo < i < hi for i in got)
     truth = {
         i for i, b in enumerate(boxes) if lo < i < hi and box_intersect(b, q, IDX_DOMAINS)
     }
-    assert set(got) == truth
+    assert truth <= set(got)  # candidates: every rule that meets it (maybe a few more)

@@ -56,6 +56,7 @@ OPS_BUDGET = 4_000  # box operations per rule before the analysis of that rule g
 MAX_PROBES = 64  # rules with another action examined per question before giving up (sound)
 MAX_COVERERS = 1024  # rules that could cover one box before the analysis of a rule gives up
 QUICK_POINTS = 8  # rules (and points per rule) tried by evaluation before the exact walk
+NEAR_SCAN = 64  # an order window this short is scanned rule by rule, not asked of the index
 
 
 class _TooComplex(Exception):
@@ -576,7 +577,10 @@ def _removal_changes_nothing(
         return
     if t is None:
         return
-    for met in _meeting_others(a, r, a.index.iter_candidates(r.box, lo=p, hi=t)):
+    # rules between r and t: a short window is read as it is (asking every signature group
+    # of the index costs more than testing a few dozen rules)
+    between = range(p + 1, t) if t - p <= NEAR_SCAN else a.index.iter_candidates(r.box, lo=p, hi=t)
+    for met in _meeting_others(a, r, between):
         if met is None:
             return
         i, _, inter = met
