@@ -666,6 +666,9 @@ def _method() -> list[str]:
         "`fields:` declared; `limits: {max_rules: ceil(1.05 n)}`. In the `realistic` profile "
         "the keys that grow with a company (customers, products) grow with n, so about 8% of "
         "the rules are dead at every size; see the generator's docstring.",
+        "- `--repeat N`: every row is the fastest of N runs; each pass keeps its own fastest "
+        "run (a pass slowed by another job in one run does not set its exponent). On this VM "
+        "a single run's exponent can be off by ±0.1.",
         "- Every phase runs in a fresh process (`benchmarks/phase.py`), so its peak RSS is its own "
         "(`os.wait4` rusage of that child). `check` runs with `--today " + TODAY + "` and an "
         "empty config file.",
@@ -758,11 +761,13 @@ def _measure_into(results: dict[str, Any], profile: str, n: int, args, argv, log
                        lambda msg: log(f"{profile} {msg}"))
     sizes = results["profiles"].setdefault(profile, {"sizes": {}})["sizes"]
     old = sizes.get(str(n))
+    got["command"] = _argv_line(argv)
     if old and old.get("seed") == args.seed and set(args.phases) != set(PHASES):
-        # a partial rerun (--phases) replaces only the phases it ran
+        # a partial rerun (--phases) replaces only the phases it ran; the header says both
         keep = [r for r in old["rows"] if _phase_of(r["key"]) not in args.phases]
         got["rows"] = _ordered(keep + got["rows"])
-    got["command"] = _argv_line(argv)
+        got["command"] = f"{old.get('command', '?')}, then {got['command']}"
+        got["commit"] = f"{old.get('commit', '?')}, then {got['commit']}"
     sizes[str(n)] = got
 
 
