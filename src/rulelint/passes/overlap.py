@@ -221,7 +221,8 @@ class _Analysis:
         from one query: the main loop needs the earlier ones, the removal check the later."""
         got = self.index.candidates(box, within=box.keys())
         k = bisect_left(got, p)
-        return got[:k], got[k + 1 :] if k < len(got) and got[k] == p else got[k:]
+        after = got[k + 1 :] if k < len(got) and got[k] == p else got[k:]  # r itself: skipped
+        return got[:k], after
 
     def coverers(
         self, box: dict, hi: int, lo: int = -1, skip: RuleEntry | None = None,
@@ -489,7 +490,7 @@ def _points(a: _Analysis, inter: dict, same: list[RuleEntry]) -> Iterator[dict]:
         if not isinstance(s, StrSet) or s.is_finite():
             continue
         for c in same:
-            c_set = values_of(c.box.get(f)) if f in c.box else None
+            c_set = values_of(c.box[f]) if f in c.box else None
             if not isinstance(c_set, StrSet) or c_set.is_finite():
                 continue
             for v in sorted((~c_set).finite_values() or ()):
