@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rulelint.engine import Context
     from rulelint.findings import Finding
+    from rulelint.index import OverlapIndex
+    from rulelint.project import RuleEntry, RuleSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +19,19 @@ class Pass:
     name: str
     codes: tuple[str, ...]
     run: Callable[[Context], Iterable[Finding]]
+
+
+def live_index(ctx: Context, rs: RuleSet) -> tuple[list[RuleEntry], OverlapIndex]:
+    """The live rules of a ruleset in evaluation order and their ``OverlapIndex``, built
+    once per run and shared by the passes that ask (overlap, mergeable)."""
+    from rulelint.index import OverlapIndex
+
+    key = ("overlap-index", rs.name)
+    got = ctx.cache.get(key)
+    if got is None:
+        live = rs.live_rules()
+        got = ctx.cache[key] = (live, OverlapIndex([r.box for r in live]))
+    return got
 
 
 def all_passes() -> list[Pass]:

@@ -11,8 +11,7 @@ import yaml
 
 from rulelint.findings import Finding, LazyContent
 from rulelint.merge import plan_merges
-from rulelint.passes import Pass
-from rulelint.passes.overlap import get_index
+from rulelint.passes import Pass, live_index
 
 
 def _describe(group) -> str:
@@ -97,7 +96,7 @@ def run(ctx) -> Iterator[Finding]:
     slots = ctx.cache.setdefault("mergeable_slots", {})
     keys = tuple(ctx.settings.config.merge.keys)
     for rs in ctx.project.rulesets.values():
-        plan = plan_merges(rs, keys, index=get_index(ctx, rs))
+        plan = plan_merges(rs, keys, index=live_index(ctx, rs))
         slots[rs.name] = plan.freed
         for g in plan.groups:
             if all(m.box == g.members[0].box for m in g.members):

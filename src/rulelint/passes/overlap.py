@@ -35,7 +35,7 @@ from rulelint.boxops import cut
 from rulelint.evaluate import rule_matches
 from rulelint.findings import Finding, LazyContent
 from rulelint.index import OverlapIndex
-from rulelint.passes import Pass
+from rulelint.passes import Pass, live_index
 from rulelint.project import RuleEntry, RuleSet
 from rulelint.sets import (
     StrSet,
@@ -89,18 +89,6 @@ def _subtract_all(pieces: list[dict], other: dict, domains) -> tuple[list[dict],
     if len(remaining) > MAX_PIECES:
         raise _TooComplex
     return remaining, taken
-
-
-def get_index(ctx, rs: RuleSet) -> tuple[list[RuleEntry], OverlapIndex]:
-    """The live rules of a ruleset in evaluation order and their index (cached per run)."""
-    key = ("overlap-index", rs.name)
-    got = ctx.cache.get(key) if ctx is not None else None
-    if got is None:
-        live = rs.live_rules()
-        got = (live, OverlapIndex([r.box for r in live]))
-        if ctx is not None:
-            ctx.cache[key] = got
-    return got
 
 
 def _names(rules: list[RuleEntry], r: RuleEntry) -> str:
@@ -722,7 +710,7 @@ def check_ruleset(ctx, rs: RuleSet) -> Iterator[Finding]:
     yield from _match_all_and_empty(rs, enabled)
     if not (enabled("RL301") or enabled("RL302") or enabled("RL303")):
         return
-    live, index = get_index(ctx, rs)
+    live, index = live_index(ctx, rs)
     dup_partner = _duplicate_partners(rs)
     analysis = _Analysis(rs, live, index)
     if rs.semantics == "first-match":
