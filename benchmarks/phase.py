@@ -8,7 +8,7 @@ measured call only (the file is read before, imports are done before); the runne
 process's own wall time and peak RSS from ``wait4``.
 
 Phases: ``yaml_c`` (``yaml.load`` with ``CSafeLoader``, the yardstick), ``parse_text``
-(``rulelint.loading.parse_text``), ``load_rules`` (``engine.load_rules``: read, parse,
+(``rulelint.load.loading.parse_text``), ``load_rules`` (``engine.load_rules``: read, parse,
 validate, conditions, kinds), ``passes`` (``load_rules`` and then every pass of
 ``passes.all_passes()`` in order, each ``run(ctx)`` fully consumed, one line per pass).
 """
@@ -60,7 +60,7 @@ def yaml_c(path: Path) -> None:
 
 
 def parse_text(path: Path) -> None:
-    from rulelint.loading import parse_text as parse
+    from rulelint.load.loading import parse_text as parse
 
     text = path.read_text(encoding="utf-8")
     with Timer() as t:
@@ -69,7 +69,7 @@ def parse_text(path: Path) -> None:
 
 
 def _settings(config: Path, today: str):
-    from rulelint.config import resolve_settings
+    from rulelint.load.config import resolve_settings
 
     return resolve_settings(config=config, cwd=config.parent, today=dt.date.fromisoformat(today))
 
@@ -85,10 +85,10 @@ def load_rules(path: Path, config: Path, today: str) -> None:
 
 
 def passes(path: Path, config: Path, today: str, skip: set[str]) -> None:
-    from rulelint.engine import Context, make_enabled
     from rulelint.engine import load_rules as load
-    from rulelint.gcpause import paused_gc
-    from rulelint.passes import all_passes
+    from rulelint.engine import make_enabled
+    from rulelint.passes import Context, all_passes
+    from rulelint.util.gcpause import paused_gc
 
     settings = _settings(config, today)
     with Timer() as t:

@@ -14,7 +14,7 @@ RSS reported for a phase is that process's own (``os.wait4`` gives each child's 
 
   startup        ``python -c "import rulelint.cli"`` (fixed cost in every command)
   yaml_c    (a)  ``yaml.load(text, Loader=yaml.CSafeLoader)`` alone: the yardstick
-  parse_text(b)  ``rulelint.loading.parse_text``
+  parse_text(b)  ``rulelint.load.loading.parse_text``
   load_rules(c)  ``engine.load_rules``: parse + validation + conditions + field kinds
   passes    (d)  load, then each pass of ``passes.all_passes()`` in order, ``run(ctx)``
                  fully consumed, timed one by one in that process

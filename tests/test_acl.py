@@ -24,14 +24,14 @@ from typing import Any
 import pytest
 import yaml
 
-from rulelint.conditions import matches
-from rulelint.config import Settings
+from rulelint.consolidate.merge import DEFAULT_KEYS
+from rulelint.consolidate.rewrite import apply_edits, dump_ruleset, new_rule_list, plan_edits
+from rulelint.consolidate.suggest import suggest
 from rulelint.evaluate import decision_key
-from rulelint.files import SourceFile
-from rulelint.merge import DEFAULT_KEYS
-from rulelint.project import RuleSet, load_project
-from rulelint.rewrite import apply_edits, dump_ruleset, new_rule_list, plan_edits
-from rulelint.suggest import suggest
+from rulelint.load.conditions import matches
+from rulelint.load.config import Settings
+from rulelint.load.files import SourceFile
+from rulelint.load.project import RuleSet, load_project
 
 HEADER = {
     "ruleset": "edge-acl",

@@ -24,13 +24,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import rulelint.atomicio as atomicio
 import rulelint.cli.merge as cli_merge
+import rulelint.util.atomicio as atomicio
 from rulelint.cli import app
-from rulelint.config import Settings
 from rulelint.evaluate import decision_key
-from rulelint.files import SourceFile
-from rulelint.project import load_project
+from rulelint.load.config import Settings
+from rulelint.load.files import SourceFile
+from rulelint.load.project import load_project
 
 runner = CliRunner()
 

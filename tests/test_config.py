@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import assert_clean_exit, codes, findings, git_init, one, write_rules
-from rulelint.config import ConfigError, discover_config, resolve_settings
+from rulelint.load.config import ConfigError, discover_config, resolve_settings
 
 FOUR_RULES = """\
 ruleset: support

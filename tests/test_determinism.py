@@ -72,7 +72,7 @@ def test_fast_exit_keeps_the_exit_status_and_flushes_everything(generated):
 
 
 def test_exit_code_of_a_system_exit(capsys):
-    from rulelint.fastexit import exit_code
+    from rulelint.util.fastexit import exit_code
 
     assert exit_code(None) == 0
     assert exit_code(3) == 3

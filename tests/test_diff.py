@@ -22,11 +22,11 @@ from typer.testing import CliRunner
 
 from ci_gitrepo import Repo
 from rulelint.cli import app
-from rulelint.config import Settings
+from rulelint.compare.semdiff import diff_ruleset
 from rulelint.evaluate import decide
-from rulelint.files import SourceFile
-from rulelint.project import RuleSet, load_project
-from rulelint.semdiff import diff_ruleset
+from rulelint.load.config import Settings
+from rulelint.load.files import SourceFile
+from rulelint.load.project import RuleSet, load_project
 from ruleset_gen import ACTIONS, Cond, Events, RuleSpec, SetSpec, rule_sets
 
 BASE = """\

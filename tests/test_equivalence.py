@@ -32,10 +32,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from rulelint import equivalence
-from rulelint.equivalence import Slot, first_difference, reference_difference
-from rulelint.sets import Domain, IntervalSet, StrSet, box_is_empty, ip_set, ip_to_int
-from rulelint.suggest import GLOB_FIELD
+from rulelint.algebra.sets import Domain, IntervalSet, StrSet, box_is_empty, ip_set, ip_to_int
+from rulelint.consolidate import equivalence
+from rulelint.consolidate.equivalence import Slot, first_difference, reference_difference
+from rulelint.consolidate.suggest import GLOB_FIELD
 
 PLAN = ("free", "pro", "enterprise")
 ACTIONS = ("allow", "deny", "review")

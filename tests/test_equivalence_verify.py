@@ -20,13 +20,13 @@ import pytest
 from typer.testing import CliRunner
 
 from rulelint.cli import app
-from rulelint.config import Settings
+from rulelint.consolidate.merge import DEFAULT_KEYS, plan_merges
+from rulelint.consolidate.rewrite import dump_ruleset, new_rule_list
+from rulelint.consolidate.suggest import verify
 from rulelint.evaluate import decision_key
-from rulelint.files import SourceFile
-from rulelint.merge import DEFAULT_KEYS, plan_merges
-from rulelint.project import RuleSet, load_project
-from rulelint.rewrite import dump_ruleset, new_rule_list
-from rulelint.suggest import verify
+from rulelint.load.config import Settings
+from rulelint.load.files import SourceFile
+from rulelint.load.project import RuleSet, load_project
 
 ROOT = Path(__file__).resolve().parents[1]
 

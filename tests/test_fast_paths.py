@@ -22,10 +22,10 @@ from typer.testing import CliRunner
 
 from conftest import write_rules
 from rulelint.cli import app
-from rulelint.config import resolve_settings
-from rulelint.engine import run_check
-from rulelint.loading import parse_text, to_plain
+from rulelint.load.config import resolve_settings
+from rulelint.load.loading import parse_text, to_plain
 from rulelint.passes.mergeable import _yaml_flow, flow
+from rulelint.pipeline import run_check
 from rulelint.render import json_format, jsontext
 from rulelint.render import text as text_render
 

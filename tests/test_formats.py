@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from ci_gitrepo import Repo
 from rulelint.cli import app
-from rulelint.registry import CHECKS
 from rulelint.render.github import escape_data, escape_property
+from rulelint.report.registry import CHECKS
 
 RULES = """\
 ruleset: support
@@ -373,10 +373,10 @@ def test_junit_parses_and_counts_failures(project: Path) -> None:
 
 def test_junit_makes_control_characters_visible(project: Path) -> None:
     """XML 1.0 cannot hold most control characters even escaped; they are shown as \\xNN."""
-    from rulelint.config import resolve_settings
-    from rulelint.engine import run_check
-    from rulelint.findings import Finding
+    from rulelint.load.config import resolve_settings
+    from rulelint.pipeline import run_check
     from rulelint.render import junit
+    from rulelint.report.findings import Finding
 
     report = run_check([Path("rules")], resolve_settings())
     report.findings.append(
@@ -441,8 +441,8 @@ def test_markdown_clean(project: Path) -> None:
 def test_run_notices_reach_markdown_and_sarif(project: Path) -> None:
     """Run-level remarks (git dates unavailable, hit log problems) are not findings: the
     Markdown summary quotes them and SARIF lists them as tool notifications."""
-    from rulelint.config import resolve_settings
-    from rulelint.engine import run_check
+    from rulelint.load.config import resolve_settings
+    from rulelint.pipeline import run_check
     from rulelint.render import markdown, sarif
 
     report = run_check([Path("rules")], resolve_settings())

@@ -17,13 +17,13 @@ import pytest
 from typer.testing import CliRunner
 
 from git_helpers import Repo, rules_text
-from rulelint import history
 from rulelint.cli import app
-from rulelint.config import resolve_settings
 from rulelint.engine import load_rules
-from rulelint.loading import parse_text
-from rulelint.rulecount import _Unusual, count_rules, scan_count
-from rulelint.trend import Point, analyse_ruleset, daily, slope, weekly
+from rulelint.history import growth as history
+from rulelint.history.rulecount import _Unusual, count_rules, scan_count
+from rulelint.history.trend import Point, analyse_ruleset, daily, slope, weekly
+from rulelint.load.config import resolve_settings
+from rulelint.load.loading import parse_text
 
 
 def run(args: list[str], cwd: Path):

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from rulelint.cli import app
-from rulelint.config import ConfigError, resolve_settings
 from rulelint.engine import analyse, load_rules
-from rulelint.hits import BadRow, load_hits, parse_when
+from rulelint.load.config import ConfigError, resolve_settings
+from rulelint.load.hits import BadRow, load_hits, parse_when
 
 TODAY = "2026-06-01"
 

@@ -28,7 +28,7 @@ from conftest import (
     tree_hashes,
     write_rules,
 )
-from rulelint.loading import parse_text
+from rulelint.load.loading import parse_text
 
 CORPUS = Path(__file__).resolve().parent / "hostile"
 MARKER = "PWNED"  # what the !!python corpus files would create if anything ran them

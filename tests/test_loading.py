@@ -1,4 +1,4 @@
-"""The YAML loader (``rulelint.loading``) and what its problems look like through the CLI:
+"""The YAML loader (``rulelint.load.loading``) and what its problems look like through the CLI:
 RL001 (not YAML, not text) and RL003 (a mapping repeats a key)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import assert_clean_exit, codes, findings, one, write_rules
-from rulelint.loading import (
+from rulelint.load.loading import (
     ALIAS_BUDGET,
     MAX_DEPTH,
     BadScalar,

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import rulelint.suggest as suggest_mod
+import rulelint.consolidate.suggest as suggest_mod
 from rulelint.cli import app
-from rulelint.equivalence import Difference
+from rulelint.consolidate.equivalence import Difference
 
 runner = CliRunner()
 

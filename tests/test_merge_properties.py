@@ -23,13 +23,13 @@ from hypothesis import HealthCheck, event, example, given, note, settings
 from hypothesis import strategies as st
 
 from merge_gen import Cond, MergeSet, RuleSpec, count_values, events, merge_sets
-from rulelint.config import Settings
+from rulelint.consolidate.merge import DEFAULT_KEYS
+from rulelint.consolidate.rewrite import apply_edits, dump_ruleset, new_rule_list, plan_edits
+from rulelint.consolidate.suggest import suggest
 from rulelint.evaluate import decision_key
-from rulelint.files import SourceFile
-from rulelint.merge import DEFAULT_KEYS
-from rulelint.project import RuleSet, load_project
-from rulelint.rewrite import apply_edits, dump_ruleset, new_rule_list, plan_edits
-from rulelint.suggest import suggest
+from rulelint.load.config import Settings
+from rulelint.load.files import SourceFile
+from rulelint.load.project import RuleSet, load_project
 
 
 def examples(n: int) -> int:

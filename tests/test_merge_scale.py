@@ -35,18 +35,18 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-import rulelint.index as index
-import rulelint.merge as merge
-import rulelint.redundant as redundant
+import rulelint.algebra.index as index
+import rulelint.consolidate.merge as merge
+import rulelint.consolidate.redundant as redundant
 from merge_gen import MergeSet, events, merge_sets
 from rulelint.cli import app
-from rulelint.config import Settings
+from rulelint.consolidate.merge import DEFAULT_KEYS, Planner
+from rulelint.consolidate.rewrite import dump_ruleset, new_rule_list
+from rulelint.consolidate.suggest import suggest
 from rulelint.evaluate import decision_key, rule_matches
-from rulelint.files import SourceFile
-from rulelint.merge import DEFAULT_KEYS, Planner
-from rulelint.project import RuleSet, load_project
-from rulelint.rewrite import dump_ruleset, new_rule_list
-from rulelint.suggest import suggest
+from rulelint.load.config import Settings
+from rulelint.load.files import SourceFile
+from rulelint.load.project import RuleSet, load_project
 
 REPO = Path(__file__).resolve().parents[1]
 PROPS = dict(

@@ -8,9 +8,9 @@ import math
 import pytest
 
 from conftest import codes, findings, one, write_rules
-from rulelint.conditions import ConditionError, infer_kind, parse_condition
-from rulelint.loading import parse_text
-from rulelint.model import validate_rule
+from rulelint.load.conditions import ConditionError, infer_kind, parse_condition
+from rulelint.load.loading import parse_text
+from rulelint.load.model import validate_rule
 
 
 def check_one(cli, tmp_path, text, name="rules.yaml"):

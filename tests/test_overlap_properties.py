@@ -20,13 +20,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rulelint.config import Settings
-from rulelint.engine import analyse
-from rulelint.evaluate import rule_matches
-from rulelint.files import SourceFile
-from rulelint.index import NARROW_ENOUGH, SMALL_GROUP, OverlapIndex
-from rulelint.project import load_project
-from rulelint.sets import (
+from rulelint.algebra.index import NARROW_ENOUGH, SMALL_GROUP, OverlapIndex
+from rulelint.algebra.sets import (
     IP_UNIVERSE,
     Domain,
     IntervalSet,
@@ -43,6 +38,11 @@ from rulelint.sets import (
     ip_to_int,
     subtract_union,
 )
+from rulelint.engine import analyse
+from rulelint.evaluate import rule_matches
+from rulelint.load.config import Settings
+from rulelint.load.files import SourceFile
+from rulelint.load.project import load_project
 from ruleset_gen import (
     ADDRS,
     MISSING,
@@ -630,7 +630,7 @@ def test_index_windows_signatures_and_points(boxes, queries, lo, hi, within):
     """Every narrowing path (small groups not returned whole, composite indexes on every
     group, interval lookups however few the candidates): an order window (lo, hi), a
     signature filter and point lookups still return every rule that really qualifies."""
-    import rulelint.index as index_module
+    import rulelint.algebra.index as index_module
 
     knobs = {
         "SMALL_GROUP": 0, "COMPOSITE_MIN": 0, "NARROW_ENOUGH": 0, "COMPOSITE_FANOUT": 4,
@@ -756,7 +756,7 @@ def test_box_meets_agrees_with_box_intersect(a, b):
     st.lists(st.tuples(st.integers(-10, 2100), st.integers(0, 120)), min_size=1, max_size=10),
 )
 def test_interval_tree_finds_exactly_the_overlapping_intervals(spans, queries):
-    from rulelint.index import IntervalTree
+    from rulelint.algebra.index import IntervalTree
 
     entries = [(a, a + w, k) for k, (a, w) in enumerate(spans)]
     tree = IntervalTree(entries)
@@ -770,7 +770,7 @@ def test_interval_tree_with_many_blocks_and_superblocks():
     """20,000 intervals (78 superblocks): long, short and nearly unbounded ones."""
     import random
 
-    from rulelint.index import IntervalTree
+    from rulelint.algebra.index import IntervalTree
 
     rng = random.Random(7)
     entries = []
@@ -799,7 +799,7 @@ def test_index_walks_a_weak_listed_field_lazily(rules, query, lo, hi):
     """A query that shares only a listed field with a group (the walk over every earlier
     rule that meets a box) takes that field's buckets lazily (LAZY_MIN at 0 here): still
     every rule in the window whose box meets the query, ascending, once each."""
-    import rulelint.index as index_module
+    import rulelint.algebra.index as index_module
 
     def enum(v):
         return frozenset(v)  # "xy": filed under two values

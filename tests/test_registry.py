@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rulelint.registry import CHECKS, is_enabled, lookup, unknown_selectors
+from rulelint.report.registry import CHECKS, is_enabled, lookup, unknown_selectors
 
 SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "SPEC.md"
 ROW = re.compile(r"^\|\s*(RL\d{3})\s*\|\s*([a-z0-9-]+)\s*\|\s*(error|warning|info)\s*\|(.+)\|\s*$")

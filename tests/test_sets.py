@@ -1,4 +1,4 @@
-"""Tests of the exact set algebra (rulelint.sets) against brute force."""
+"""Tests of the exact set algebra (rulelint.algebra.sets) against brute force."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from rulelint.sets import (
+from rulelint.algebra.sets import (
     IP_UNIVERSE,
     IPV6_OFFSET,
     Domain,

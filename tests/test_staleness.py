@@ -13,12 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 from git_helpers import Repo
-from rulelint import blame
 from rulelint.cli import app
-from rulelint.config import resolve_settings
 from rulelint.engine import analyse, load_rules
-from rulelint.loading import parse_text
-from rulelint.project import RuleEntry
+from rulelint.history import blame
+from rulelint.load.config import resolve_settings
+from rulelint.load.loading import parse_text
+from rulelint.load.project import RuleEntry
 
 
 def run(args: list[str], cwd: Path):

@@ -1,6 +1,7 @@
-"""The check pipeline: files -> project -> passes -> findings -> filters -> report.
+"""The engine: a loaded project -> passes -> findings, inline suppressions, the report data.
 
-Nothing here prints. ``run_check`` returns a ``Report`` that any renderer can draw.
+Nothing here prints. ``pipeline.run_check`` composes it with the baseline and the ``--base``
+filter and returns a ``Report`` that any renderer can draw.
 """
 
 from __future__ import annotations
@@ -10,24 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rulelint.config import ConfigError, Settings
-from rulelint.files import SourceFile, discover
-from rulelint.findings import Finding, LazyContent, Severity
-from rulelint.gcpause import paused_gc
-from rulelint.passes import all_passes
-from rulelint.project import Project, load_project
-from rulelint.registry import CHECKS, is_enabled, unknown_selectors
-
-
-@dataclass
-class Context:
-    """What a pass sees: the loaded project, the settings, which codes are on, and a cache
-    shared between passes (the overlap index, the merge plan...)."""
-
-    project: Project
-    settings: Settings
-    enabled: Callable[[str], bool]
-    cache: dict[str, Any] = field(default_factory=dict)
+from rulelint.load.config import ConfigError, Settings
+from rulelint.load.files import SourceFile, discover
+from rulelint.load.project import Project, load_project
+from rulelint.passes import Context, all_passes
+from rulelint.report.findings import Finding, LazyContent, Severity
+from rulelint.report.registry import CHECKS, is_enabled, unknown_selectors
+from rulelint.util.gcpause import paused_gc
 
 
 @dataclass
@@ -169,43 +159,8 @@ def load_rules(paths: list[Path] | None, settings: Settings) -> Project:
     return project
 
 
-def run_check(
-    paths: list[Path] | None,
-    settings: Settings,
-    *,
-    project: Project | None = None,
-    baseline: Any = None,
-    base_ref: str | None = None,
-) -> Report:
-    """passes -> inline suppressions -> ``baseline`` (a ``baseline.Baseline``) -> ``--base``.
-
-    The cyclic collector is paused throughout (see ``gcpause``): with a large project in
-    memory, each of its full collections walks every object of it."""
-    with paused_gc():
-        return _run_check(paths, settings, project, baseline, base_ref)
-
-
-def _run_check(
-    paths: list[Path] | None,
-    settings: Settings,
-    project: Project | None,
-    baseline: Any,
-    base_ref: str | None,
-) -> Report:
-    if project is None:
-        project = load_rules(paths, settings)
-    sources = [f.source for f in project.files]
-    used_default = project.used_default_paths
-    findings, ctx = analyse(project, settings)
-    findings, suppressed = apply_suppressions(project, findings, ctx.enabled)
-    baselined = not_added = 0
-    if baseline is not None:
-        findings, baselined = baseline.apply(findings, ctx.enabled)
-    if base_ref is not None:
-        from rulelint.basediff import keep_added, load_base
-
-        base = load_base(base_ref, paths, settings, project)
-        findings, not_added = keep_added(findings, project, base, settings)
+def summarise(project: Project, findings: list[Finding], ctx: Context, **counts: Any) -> Report:
+    """The report of a run: findings in file order, one summary per ruleset, the notices."""
     findings.sort(key=Finding.sort_key)
     mergeable = ctx.cache.get("mergeable_slots", {})
     summaries = [
@@ -220,7 +175,8 @@ def _run_check(
         for rs in project.rulesets.values()
     ]
     return Report(
-        project, findings, summaries, sources, used_default, suppressed + baselined,
-        baselined, base_ref, not_added,
-        list(dict.fromkeys(ctx.cache.get("notices", []))),
+        project, findings, summaries, [f.source for f in project.files],
+        project.used_default_paths,
+        notices=list(dict.fromkeys(ctx.cache.get("notices", []))),
+        **counts,
     )

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rulelint.conditions import event_value_ok, matches
-from rulelint.project import RuleEntry, RuleSet
-from rulelint.sets import Domain
+from rulelint.algebra.sets import Domain
+from rulelint.load.conditions import event_value_ok, matches
+from rulelint.load.project import RuleEntry, RuleSet
 
 
 def rule_matches(r: RuleEntry, event: dict[str, Any], domains: dict[str, Domain]) -> bool:

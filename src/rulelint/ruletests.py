@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rulelint.config import ConfigError
 from rulelint.evaluate import Decision, decide
-from rulelint.files import display_path
-from rulelint.loading import LocDict, LocList, load_file
-from rulelint.project import Project, RuleSet
+from rulelint.load.config import ConfigError
+from rulelint.load.files import display_path
+from rulelint.load.loading import LocDict, LocList, load_file
+from rulelint.load.project import Project, RuleSet
 
 DEFAULT_TEST_GLOBS = ("tests/**/*.yaml", "tests/**/*.yml", "rules-tests/**/*.yaml")
 

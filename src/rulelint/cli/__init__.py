@@ -7,7 +7,7 @@ import sys
 import typer
 
 from rulelint import __version__
-from rulelint.fastexit import exit_code, hard_exit
+from rulelint.util.fastexit import exit_code, hard_exit
 
 app = typer.Typer(
     name="rulelint",

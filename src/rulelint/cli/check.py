@@ -9,8 +9,6 @@ from typing import Annotated
 
 import typer
 
-from rulelint.baseline import load_baseline
-from rulelint.baseline import write_baseline as save_baseline
 from rulelint.cli import app
 from rulelint.cli.common import (
     Color,
@@ -24,12 +22,15 @@ from rulelint.cli.common import (
     make_console,
     parse_today,
 )
-from rulelint.config import ConfigError, resolve_settings, split_codes
-from rulelint.engine import Report, run_check
-from rulelint.fastexit import keep
-from rulelint.findings import Severity
-from rulelint.gcpause import paused_gc
+from rulelint.engine import Report
+from rulelint.load.config import ConfigError, resolve_settings, split_codes
+from rulelint.pipeline import run_check
 from rulelint.render import FORMATS
+from rulelint.report.baseline import load_baseline
+from rulelint.report.baseline import write_baseline as save_baseline
+from rulelint.report.findings import Severity
+from rulelint.util.fastexit import keep
+from rulelint.util.gcpause import paused_gc
 
 
 def resolve_format(explicit: str | None) -> str:

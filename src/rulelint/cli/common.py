@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from rulelint.config import ConfigError
+from rulelint.load.config import ConfigError
 
 
 class Color(StrEnum):

@@ -16,7 +16,7 @@ from rulelint.cli.common import (
     guarded,
     make_console,
 )
-from rulelint.config import ConfigError, resolve_settings
+from rulelint.load.config import ConfigError, resolve_settings
 
 DIFF_FORMATS = ("text", "markdown", "json")
 
@@ -52,8 +52,8 @@ def diff_cmd(
     fmt = format.strip().lower()
     if fmt not in DIFF_FORMATS:
         raise ConfigError(f"--format {format!r}: use {', '.join(DIFF_FORMATS)}")
+    from rulelint.compare.semdiff import semantic_diff
     from rulelint.render import diff as render_diff
-    from rulelint.semdiff import semantic_diff
 
     settings = resolve_settings(config=config)
     result = semantic_diff(ref, list(paths) if paths else None, settings)

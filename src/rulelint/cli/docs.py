@@ -10,8 +10,8 @@ from rich.text import Text
 
 from rulelint.cli import app
 from rulelint.cli.common import Color, ColorOpt, DebugOpt, guarded, make_console
-from rulelint.config import ConfigError
-from rulelint.registry import CHECKS, lookup
+from rulelint.load.config import ConfigError
+from rulelint.report.registry import CHECKS, lookup
 
 
 def check_doc_markdown(code: str) -> str:
@@ -75,6 +75,6 @@ def _check_json(code: str) -> dict:
 @guarded
 def schema_cmd(debug: DebugOpt = False) -> None:
     """Print the JSON Schema of a rule file (for editors' YAML language servers)."""
-    from rulelint.model import rule_json_schema
+    from rulelint.load.model import rule_json_schema
 
     print(json.dumps(rule_json_schema(), indent=2))

@@ -21,8 +21,8 @@ from rulelint.cli.common import (
     guarded,
     make_console,
 )
-from rulelint.config import ConfigError, resolve_settings
 from rulelint.engine import load_rules
+from rulelint.load.config import ConfigError, resolve_settings
 from rulelint.render.text import format_event
 from rulelint.ruletests import find_test_files, parse_event, pick_ruleset, run_tests
 

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from rulelint import history
 from rulelint.cli import app
 from rulelint.cli.common import (
     Color,
@@ -21,9 +20,10 @@ from rulelint.cli.common import (
     make_console,
     parse_today,
 )
-from rulelint.config import ConfigError, resolve_settings
-from rulelint.files import discover
-from rulelint.project import load_project
+from rulelint.history import growth as history
+from rulelint.load.config import ConfigError, resolve_settings
+from rulelint.load.files import discover
+from rulelint.load.project import load_project
 
 
 def _since(value: str | None) -> dt.date | None:

@@ -23,12 +23,7 @@ from rulelint.cli.common import (
     make_console,
     parse_today,
 )
-from rulelint.config import ConfigError, resolve_settings, split_codes
-from rulelint.engine import analyse, load_rules
-from rulelint.loading import to_plain
-from rulelint.project import Project
-from rulelint.render.text import format_event
-from rulelint.rewrite import (
+from rulelint.consolidate.rewrite import (
     apply_edits,
     dump_rule,
     dump_ruleset,
@@ -36,7 +31,12 @@ from rulelint.rewrite import (
     plan_edits,
     write_output,
 )
-from rulelint.suggest import Suggestion, leftovers, suggest
+from rulelint.consolidate.suggest import Suggestion, leftovers, suggest
+from rulelint.engine import analyse, load_rules
+from rulelint.load.config import ConfigError, resolve_settings, split_codes
+from rulelint.load.loading import to_plain
+from rulelint.load.project import Project
+from rulelint.render.text import format_event
 
 
 def _json_value(v: Any) -> Any:

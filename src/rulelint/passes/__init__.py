@@ -4,14 +4,25 @@ the engine skips a pass when every one of its codes is turned off."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rulelint.engine import Context
-    from rulelint.findings import Finding
-    from rulelint.index import OverlapIndex
-    from rulelint.project import RuleEntry, RuleSet
+    from rulelint.algebra.index import OverlapIndex
+    from rulelint.load.config import Settings
+    from rulelint.load.project import Project, RuleEntry, RuleSet
+    from rulelint.report.findings import Finding
+
+
+@dataclass
+class Context:
+    """What a pass sees: the loaded project, the settings, which codes are on, and a cache
+    shared between passes (the overlap index, the merge plan...)."""
+
+    project: Project
+    settings: Settings
+    enabled: Callable[[str], bool]
+    cache: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +35,7 @@ class Pass:
 def live_index(ctx: Context, rs: RuleSet) -> tuple[list[RuleEntry], OverlapIndex]:
     """The live rules of a ruleset in evaluation order and their ``OverlapIndex``, built
     once per run and shared by the passes that ask (overlap, mergeable)."""
-    from rulelint.index import OverlapIndex
+    from rulelint.algebra.index import OverlapIndex
 
     key = ("overlap-index", rs.name)
     got = ctx.cache.get(key)

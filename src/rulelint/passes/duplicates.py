@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from rulelint.boxes import witness_event
-from rulelint.findings import Finding, LazyContent
+from rulelint.load.boxes import witness_event
+from rulelint.load.project import RuleEntry, RuleSet
 from rulelint.passes import Pass
-from rulelint.project import RuleEntry, RuleSet
+from rulelint.report.findings import Finding, LazyContent
 
 
 def match_key(r: RuleEntry) -> frozenset:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rulelint import history
-from rulelint.findings import Finding
-from rulelint.git import GitError
+from rulelint.history import growth as history
+from rulelint.history.git import GitError
 from rulelint.passes import Pass
+from rulelint.report.findings import Finding
 
 
 def _where(rs) -> tuple[str | None, int | None]:

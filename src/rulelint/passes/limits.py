@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rulelint.findings import Finding, LazyContent
+from rulelint.load.project import RuleSet, usage
 from rulelint.passes import Pass
-from rulelint.project import RuleSet, rule_bytes
-
-
-def usage(rs: RuleSet) -> list[tuple[str, int, int]]:
-    """(measure, used, cap) for every cap the ruleset has: rules, bytes, cost."""
-    out = []
-    lim = rs.limits
-    if lim.max_rules is not None:
-        out.append(("rules", rs.slot_count, lim.max_rules))
-    if lim.max_bytes is not None:
-        out.append(("bytes", rule_bytes(rs), lim.max_bytes))
-    if lim.max_cost is not None:
-        out.append(("cost", sum(r.rule.cost for r in rs.rules), lim.max_cost))
-    return out
+from rulelint.report.findings import Finding, LazyContent
 
 
 def _where(rs: RuleSet) -> tuple[str | None, int | None]:

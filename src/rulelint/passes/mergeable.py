@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import yaml
 
-from rulelint.findings import Finding, LazyContent
-from rulelint.merge import plan_merges
+from rulelint.consolidate.merge import plan_merges
 from rulelint.passes import Pass, live_index
+from rulelint.report.findings import Finding, LazyContent
 
 
 def _describe(group) -> str:

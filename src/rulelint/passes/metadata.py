@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rulelint.findings import Finding, LazyContent
 from rulelint.passes import Pass
+from rulelint.report.findings import Finding, LazyContent
 
 
 def _missing(value) -> bool:

@@ -30,14 +30,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from itertools import chain, islice
 
-from rulelint.boxes import witness_event
-from rulelint.boxops import cut
-from rulelint.evaluate import rule_matches
-from rulelint.findings import Finding, LazyContent
-from rulelint.index import OverlapIndex
-from rulelint.passes import Pass, live_index
-from rulelint.project import RuleEntry, RuleSet
-from rulelint.sets import (
+from rulelint.algebra.boxops import cut
+from rulelint.algebra.index import OverlapIndex
+from rulelint.algebra.sets import (
     StrSet,
     box_intersect,
     box_measure,
@@ -50,6 +45,11 @@ from rulelint.sets import (
     subtract_union,
     values_of,
 )
+from rulelint.evaluate import rule_matches
+from rulelint.load.boxes import witness_event
+from rulelint.load.project import RuleEntry, RuleSet
+from rulelint.passes import Pass, live_index
+from rulelint.report.findings import Finding, LazyContent
 
 MAX_PIECES = 2048  # fragments of a rule we are willing to track before giving up (sound)
 OPS_BUDGET = 4_000  # box operations per rule before the analysis of that rule gives up (sound)
@@ -696,7 +696,7 @@ def _match_all_and_empty(rs: RuleSet, enabled) -> Iterator[Finding]:
 
 
 def _empty_field(r: RuleEntry, rs: RuleSet) -> str:
-    from rulelint.boxes import condition_sets
+    from rulelint.load.boxes import condition_sets
 
     for f, c in r.conditions.items():
         over, _ = condition_sets(c, rs.domains[f])

@@ -13,11 +13,11 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 
-from rulelint import blame
-from rulelint.findings import Finding, LazyContent
-from rulelint.hits import HitLog, Usage, combine, iter_unknown, load_hits
+from rulelint.history import blame
+from rulelint.load.hits import HitLog, Usage, combine, iter_unknown, load_hits
+from rulelint.load.project import RuleEntry, RuleSet
 from rulelint.passes import Pass
-from rulelint.project import RuleEntry, RuleSet
+from rulelint.report.findings import Finding, LazyContent
 
 MAX_IDS_SHOWN = 5
 

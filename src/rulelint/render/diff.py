@@ -9,9 +9,9 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from rulelint.compare.semdiff import Count, DecisionChange, RuleRef, RulesetDiff, SemDiff
 from rulelint.render.markdown import cell, code
 from rulelint.render.text import format_event
-from rulelint.semdiff import Count, DecisionChange, RuleRef, RulesetDiff, SemDiff
 
 NO_DECISION = "no decision changed"
 

@@ -10,9 +10,9 @@ Actions runner: in the message ``%``, CR and LF are percent-encoded; in properti
 from __future__ import annotations
 
 from rulelint.engine import Report
-from rulelint.findings import Finding, Severity
 from rulelint.render.locations import RepoPaths
 from rulelint.render.text import format_event
+from rulelint.report.findings import Finding, Severity
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -1,6 +1,6 @@
 """``rulelint history`` for people: per ruleset a bar chart of the rule count over time with
 the cap marked and the projected growth drawn to the cap date, the weekly growth and the
-forecast in words. Analysis lives in ``rulelint.history``; this only draws."""
+forecast in words. Analysis lives in ``rulelint.history.growth``; this only draws."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import math
 from rich.console import Console
 from rich.text import Text
 
-from rulelint.history import HistoryReport, RulesetHistory
+from rulelint.history.growth import HistoryReport, RulesetHistory
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 HEIGHT = 6

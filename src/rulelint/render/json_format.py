@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from rulelint.engine import Report
-from rulelint.findings import Finding
 from rulelint.render import jsontext
+from rulelint.report.findings import Finding
 
 VERSION = 1
 

@@ -15,8 +15,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from rulelint.engine import Report
-from rulelint.findings import Finding, Severity
 from rulelint.render.text import format_event
+from rulelint.report.findings import Finding, Severity
 
 CAPACITY_CASE = "capacity"
 # characters XML 1.0 cannot hold even escaped

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rulelint.config import Settings, find_git_root
+from rulelint.load.config import Settings, find_git_root
 
 
 class RepoPaths:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from rulelint.engine import Report, RulesetSummary
-from rulelint.findings import Finding
 from rulelint.render.text import format_event
+from rulelint.report.findings import Finding
 
 MAX_ROWS = 200
 

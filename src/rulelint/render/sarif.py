@@ -15,11 +15,11 @@ from urllib.parse import quote
 
 from rulelint import __version__
 from rulelint.engine import Report
-from rulelint.findings import Finding, Location, Severity
-from rulelint.registry import CHECKS, Check
 from rulelint.render import jsontext
 from rulelint.render.locations import RepoPaths
 from rulelint.render.text import format_event
+from rulelint.report.findings import Finding, Location, Severity
+from rulelint.report.registry import CHECKS, Check
 
 SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rulelint.engine import Report, RulesetSummary
-from rulelint.findings import Finding, Severity
+from rulelint.report.findings import Finding, Severity
 
 try:  # the line breaker ``Text.wrap`` itself uses, for the fast path of ``_wrap_plain``
     from rich._wrap import divide_line

@@ -1,0 +1,1 @@
+"""suggest-merge: the merge planner, removals, the equivalence proof, rewriting files."""

@@ -1,0 +1,569 @@
+"""The merge planner: fewer rules, the same decisions.
+
+Rules that share the action and the merge keys (default: owner, enabled, expires) and whose
+matches are equal on every field but one merge into one rule whose condition on that field
+is the union, when one condition can say it exactly (a list of values, joined intervals,
+collapsed CIDRs, a prefix list; see ``synth``). Merges of merges are fine: the planner
+repeats rounds until nothing changes (a grid of region x plan rules becomes one rule).
+
+First-match is order-aware. Merging A (earlier) with B (later) keeps A's place and moves
+B's events up, which is allowed only when no rule between them with another action meets B;
+otherwise the merged rule may take B's place instead, when no rule between them with
+another action meets A. Rules whose match the exact algebra cannot express (opaque globs)
+are never merged or removed, and count with their over-approximation wherever they could
+block a move, so they can only make the planner more careful.
+
+Scale: the planner indexes its rules once (``OverlapIndex``, positions in evaluation order)
+and asks only about an order window: the nearest rules one by one, then the index, lazily,
+stopping at the first blocker. A rule merged into another takes its events to the receiver's
+place; those moved boxes go to a small dynamic index (``_Moved``), so every question is
+answered about the current rule list, in every round, without indexing again.
+
+``--include-redundant`` first removes rules whose removal changes no decision (RL201 and
+RL301 rules), one at a time, re-checking against the rules that remain (``redundant``).
+
+``--target N`` plans without the target first; when that plan frees more than needed, the
+same plan is made again with a budget and stops once the ruleset fits in N rules, taking
+only part of the last merge group when the group frees more slots than are still needed.
+
+The plan is only a proposal: ``equivalence.first_difference`` proves the whole new rule set
+against the old on an independent code path before anything is shown as verified or written.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rulelint.algebra.index import OverlapIndex
+from rulelint.algebra.sets import box_meets, union_all
+from rulelint.algebra.synth import to_condition, value_count
+from rulelint.consolidate.redundant import Removals
+from rulelint.load.loading import to_plain
+from rulelint.load.project import RuleEntry, RuleSet
+from rulelint.util.gcpause import paused_gc
+
+DEFAULT_KEYS = ("owner", "enabled", "expires")
+MAX_ROUNDS = 32
+SCAN = 32  # rules of a window looked at one by one before the index is asked
+GROUP_TRIES = 8  # open groups a rule may try to join when a run cannot become one rule
+
+
+@dataclass(eq=False)
+class PlanRule:
+    """A rule of the plan: an original rule, possibly grown by merges."""
+
+    base: RuleEntry  # the original whose place (file, position, priority) it keeps
+    box: dict
+    match_: dict[str, Any] | None  # YAML condition values by field (built on first use)
+    members: list[RuleEntry]  # unordered while planning; sorted by ``plan``
+    alive: bool = True
+    merged_into: PlanRule | None = None
+    fields: list[str] = field(default_factory=list)  # fields merged on, in order
+    slot: int = -1  # position in the planner's snapshot (evaluation order)
+    action: str = field(init=False)
+    merge_key: tuple = ()
+    buckets: tuple[dict, list[tuple]] | None = None  # (box, its bucket keys), see ``_round``
+
+    def __post_init__(self) -> None:
+        self.action = self.base.action
+
+    @property
+    def match(self) -> dict[str, Any]:
+        if self.match_ is None:
+            self.match_ = dict(to_plain(self.base.raw.get("match") or {}))
+        return self.match_
+
+    @match.setter
+    def match(self, value: dict[str, Any]) -> None:
+        self.match_ = value
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return (self.base.rule.priority, self.base.pos)
+
+
+@dataclass
+class MergeGroup:
+    keep: RuleEntry  # the rule whose place and id the merged rule takes
+    members: list[RuleEntry]  # every original rule merged, in evaluation order
+    fields: list[str]
+    rule: dict[str, Any]  # the merged rule, as YAML data
+
+    @property
+    def merged_id(self) -> str:
+        return self.keep.id
+
+    @property
+    def freed(self) -> int:
+        return len(self.members) - 1
+
+
+@dataclass
+class Removal:
+    rule: RuleEntry
+    reason: str
+
+
+@dataclass
+class Plan:
+    ruleset: RuleSet
+    before: int
+    groups: list[MergeGroup]
+    removed: list[Removal]
+    target: int | None = None
+    include_redundant: bool = False  # whether removals were considered
+
+    @property
+    def after(self) -> int:
+        return self.before - sum(g.freed for g in self.groups) - len(self.removed)
+
+    @property
+    def freed(self) -> int:
+        return self.before - self.after
+
+
+def _merge_key(r: RuleEntry, keys: tuple[str, ...]) -> tuple:
+    return tuple(str(getattr(r.rule, k, None)) for k in keys)
+
+
+class _Moved:
+    """The boxes of rules merged into another, at the receiver's position.
+
+    The planner's index holds every rule at its place and with its box at the start; a rule
+    merged into another since then decides its events at the receiver's place. A window
+    question must see them there: e.g. B moved up to X, then A moves down past X; A may now
+    meet X only through B's events, which the index does not show at X. Entries are
+    (receiver's slot, box, receiver); an entry counts while its receiver is alive (a
+    receiver merged on records its whole box again at its new place). Dynamic by the
+    logarithmic method: static ``OverlapIndex`` levels of geometrically falling size, built
+    from an unindexed buffer when a question finds it full, so n entries cost O(n log^2 n)
+    to index and a question O(levels) index queries.
+    """
+
+    BUFFER = 256
+
+    def __init__(self) -> None:
+        self.buf: list[tuple[int, dict, PlanRule]] = []
+        self.levels: list[tuple[list[int], list[tuple[int, dict, PlanRule]], OverlapIndex]] = []
+
+    def add(self, slot: int, box: dict, receiver: PlanRule) -> None:
+        self.buf.append((slot, box, receiver))
+
+    def _index_buffer(self) -> None:
+        entries = [e for e in self.buf if e[2].alive]
+        self.buf = []
+        while self.levels and len(self.levels[-1][1]) <= len(entries):
+            entries.extend(e for e in self.levels.pop()[1] if e[2].alive)
+        if entries:
+            entries.sort(key=lambda e: e[0])
+            self.levels.append(
+                ([e[0] for e in entries], entries, OverlapIndex([e[1] for e in entries]))
+            )
+
+    def blocks(self, moving: dict, lo: int, hi: int, action: str) -> bool:
+        """Does a live receiver strictly between slots lo and hi, with another action, hold
+        moved events that meet ``moving``?"""
+        if len(self.buf) > self.BUFFER:  # indexed when asked (most windows never get here)
+            self._index_buffer()
+        for slot, box, rec in self.buf:
+            if lo < slot < hi and rec.alive and rec.action != action and box_meets(moving, box):
+                return True
+        for slots, entries, index in self.levels:
+            a, b = bisect.bisect_right(slots, lo), bisect.bisect_left(slots, hi)
+            if a >= b:
+                continue
+            for k in index.iter_candidates(moving, lo=a - 1, hi=b):
+                _, box, rec = entries[k]
+                if rec.alive and rec.action != action and box_meets(moving, box):
+                    return True
+        return False
+
+
+class Planner:
+    def __init__(
+        self,
+        rs: RuleSet,
+        keys: tuple[str, ...] = DEFAULT_KEYS,
+        include_redundant: bool = False,
+        target: int | None = None,
+        index: tuple[list[RuleEntry], OverlapIndex] | None = None,
+    ) -> None:
+        self.rs = rs
+        self._given = index
+        self.keys = keys
+        self.include_redundant = include_redundant
+        self.target = target
+        self.first_match = rs.semantics == "first-match"
+        self.domains = rs.domains
+        self.max_values = rs.limits.max_values
+        self.max_conditions = rs.limits.max_conditions
+        live = rs.live_rules()
+        self.rules = [
+            PlanRule(r, dict(r.box), None, [r], merge_key=_merge_key(r, keys)) for r in live
+        ]
+        self.removed: list[Removal] = []
+        self.count = rs.slot_count
+        self.limit: int | None = None  # budget: stop once count <= limit (see ``plan``)
+        self._snapshot: list[PlanRule] = []
+        self._index = OverlapIndex([])
+        self._moved = _Moved()
+        self._memo: tuple[int, int, int, bool] | None = None
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _done(self) -> bool:
+        return self.limit is not None and self.count <= self.limit
+
+    def _room(self) -> float:
+        """Slots that may still be freed."""
+        return math.inf if self.limit is None else self.count - self.limit
+
+    def _start(self) -> None:
+        """Index the rules once, at their places in evaluation order. A rule never changes
+        place while it lives; one merged away or removed is skipped (``alive``), its events
+        go with its receiver (``_moved``), and a grown rule is tested with its current box,
+        so the index answers about the current rule list in every round."""
+        snapshot = sorted(self.rules, key=lambda r: r.order)
+        for i, r in enumerate(snapshot):
+            r.slot = i
+        self._snapshot = snapshot
+        given = self._given
+        if given is not None and len(given[0]) == len(snapshot) and all(
+            a is b.base for a, b in zip(given[0], snapshot, strict=True)
+        ):
+            self._index = given[1]  # the check's index of the same rules, in the same order
+        else:
+            self._index = OverlapIndex([r.box for r in snapshot])
+        self._moved = _Moved()
+        self._memo = None
+
+    def _between_blocks(self, lo: PlanRule, hi: PlanRule, moving: dict, action: str) -> bool:
+        """Is there a live rule strictly between lo and hi (in order) with another action
+        that meets ``moving``? Only the window is asked, lazily, up to the first blocker."""
+        key = (id(lo), id(hi), id(moving))
+        if self._memo is not None and self._memo[:3] == key:
+            return self._memo[3]
+        a, b = lo.slot, hi.slot
+        snap = self._snapshot
+        found = False
+        # the nearest rules first, one by one (dense overlap: a blocker is usually close),
+        # then the index for the rest of the window
+        near = min(b, a + 1 + SCAN)
+        for i in self._window(moving, a, near, b):
+            r = snap[i]
+            # a rule merged away decides at its receiver's place (``_moved``)
+            if r.alive and r.action != action and box_meets(moving, r.box):
+                found = True
+                break
+        if not found:
+            found = self._moved.blocks(moving, a, b, action)
+        self._memo = (*key, found)
+        return found
+
+    def _window(self, box: dict, a: int, near: int, b: int) -> Iterator[int]:
+        """Slots a < i < b, ascending: all of them up to ``near``, then the index's
+        candidates that may meet ``box`` (asked only if the caller gets that far)."""
+        yield from range(a + 1, near)
+        if near < b:
+            yield from self._index.iter_candidates(box, lo=near - 1, hi=b)
+
+    def _new_match(self, head: PlanRule, f: str, union: Any) -> dict[str, Any] | None:
+        """The match of ``head`` with ``union`` on ``f``, if one condition says it exactly
+        and the limits allow it."""
+        cond = to_condition(union, self.domains[f])
+        if cond is None:
+            return None
+        new_match = {g: v for g, v in head.match.items() if g != f}
+        new_match[f] = cond
+        if self.max_values is not None and (
+            sum(value_count(v) for v in new_match.values()) > self.max_values
+        ):
+            return None
+        if self.max_conditions is not None and len(new_match) > self.max_conditions:
+            return None
+        return new_match
+
+    def _absorb(
+        self, keep: PlanRule, gone: Sequence[PlanRule], f: str, union: Any, match: dict
+    ) -> None:
+        """Merge ``gone`` into ``keep`` (which keeps its place): the box becomes the union."""
+        new_box = {g: s for g, s in keep.box.items() if g != f}
+        new_box[f] = union
+        for r in gone:
+            self._moved.add(keep.slot, r.box, keep)
+            if len(keep.members) < len(r.members):  # small into large: n log n in all
+                keep.members, r.members = r.members, keep.members
+            keep.members.extend(r.members)
+            keep.fields.extend(x for x in r.fields if x not in keep.fields)
+            r.alive = False
+            r.merged_into = keep
+        keep.box = new_box
+        keep.match = match
+        if f not in keep.fields:
+            keep.fields.append(f)
+        self.count -= len(gone)
+        self._memo = None
+
+    # -- removal of rules that change nothing ---------------------------------------------
+
+    def _remove_redundant(self) -> None:
+        snapshot = self._snapshot
+        removals = Removals(snapshot, self._index, self.domains, self.first_match)
+        # latest first: of two duplicates, the copy added later is the one to go
+        for i in range(len(snapshot) - 1, -1, -1):
+            if self._done():
+                break
+            r = snapshot[i]
+            if not r.alive or not r.base.exact:
+                continue
+            ok, reason = removals.removable(i)
+            if ok:
+                r.alive = False
+                self.count -= 1
+                self.removed.append(Removal(r.base, reason))
+        self.rules = [r for r in self.rules if r.alive]
+
+    # -- merging ----------------------------------------------------------------------------
+
+    def _round(self) -> bool:
+        self._memo = None
+        buckets: dict[tuple, list[PlanRule]] = defaultdict(list)
+        for r in self._snapshot:
+            if not r.alive or not r.base.exact:
+                continue
+            if r.buckets is None or r.buckets[0] is not r.box:  # new rule, or grown
+                items = tuple(sorted(r.box.items(), key=lambda kv: kv[0]))
+                r.buckets = (r.box, [
+                    (r.action, r.merge_key, f, items[:j] + items[j + 1:])
+                    for j, (f, _) in enumerate(items)
+                ])
+            for key in r.buckets[1]:
+                buckets[key].append(r)
+        changed = False
+        todo = [(key[2], members) for key, members in buckets.items() if len(members) > 1]
+        todo.sort(key=lambda kv: -len(kv[1]))  # stable: ties in order of first appearance
+        for f, members in todo:
+            if self._done():
+                break
+            run: list[PlanRule] = []
+            for r in members:
+                if self._done():
+                    break
+                if not r.alive:
+                    continue
+                if run and self._can_join(run, r, f):
+                    run.append(r)
+                    continue
+                if len(run) == 1 and run[0].alive:
+                    # a pair the batch cannot take may still merge into the later place
+                    merged = self._try_merge(run[0], r, f)
+                    if merged is not None:
+                        changed = True
+                        run = [merged]
+                        continue
+                changed |= self._flush(run, f)
+                run = [r]
+            changed |= self._flush(run, f)
+        self.rules = [r for r in self.rules if r.alive]
+        return changed
+
+    def _can_join(self, run: list[PlanRule], r: PlanRule, f: str) -> bool:
+        """May r merge into the run's first rule (taking its place)?"""
+        base = run[0]
+        if not base.alive or f not in base.box or f not in r.box:
+            return False
+        unchanged = base.buckets is not None and base.buckets[0] is base.box
+        unchanged = unchanged and r.buckets is not None and r.buckets[0] is r.box
+        if not unchanged and {g: s for g, s in base.box.items() if g != f} != {
+            g: s for g, s in r.box.items() if g != f
+        }:  # one of them grew this round (in one bucket, the boxes agree but on ``f``)
+            return False
+        if self.max_values is not None and len(run) + 1 > self.max_values:
+            return False
+        return not (self.first_match and self._between_blocks(base, r, r.box, base.action))
+
+    def _flush(self, run: list[PlanRule], f: str) -> bool:
+        """Merge a run of rules (all movable to the first one's place) in one step: the union
+        is computed once, so a bucket of n rules costs n log n, not n squared."""
+        run = [r for r in run if r.alive]
+        if len(run) < 2:
+            return False
+        if len(run) - 1 <= self._room():
+            union = union_all([r.box[f] for r in run])
+            match = self._new_match(run[0], f, union)
+            if match is not None:
+                self._absorb(run[0], run[1:], f, union, match)
+                return True
+        return self._flush_groups(run, f)
+
+    def _flush_groups(self, run: list[PlanRule], f: str) -> bool:
+        """A run that cannot become one rule (or would free more than the target needs):
+        split it into groups that can, each merged into its earliest member. Every member
+        may move up to the run's first rule, so to any earlier member of the run; groups of
+        one action never block each other. A rule tries the first group and the latest few
+        (``GROUP_TRIES``), so ``n: 0, n >= 4, n: 0`` still merges the two ``n: 0``."""
+        room = self._room()
+        groups: list[list[Any]] = []  # [head, members, union, match]
+        freed = 0
+        for r in run:
+            if freed >= room:
+                break
+            tries = groups if len(groups) <= GROUP_TRIES else [groups[0], *groups[1 - GROUP_TRIES:]]
+            for g in tries:
+                union = g[2] | r.box[f]
+                match = self._new_match(g[0], f, union)
+                if match is not None:
+                    g[1].append(r)
+                    g[2], g[3] = union, match
+                    freed += 1
+                    break
+            else:
+                groups.append([r, [], r.box[f], None])
+        changed = False
+        for head, gone, union, match in groups:
+            if gone:
+                self._absorb(head, gone, f, union, match)
+                changed = True
+        return changed
+
+    def _try_merge(self, a: PlanRule, b: PlanRule, f: str) -> PlanRule | None:
+        if f not in a.box or f not in b.box or self._room() < 1:
+            return None
+        # the other fields must still be equal (an earlier merge this round may have grown one)
+        if {g: s for g, s in a.box.items() if g != f} != {g: s for g, s in b.box.items() if g != f}:
+            return None
+        if a.slot > b.slot:
+            a, b = b, a
+        keep, gone = a, b
+        if self.first_match and self._between_blocks(a, b, b.box, a.action):
+            if self._between_blocks(a, b, a.box, a.action):
+                return None
+            keep, gone = b, a  # the merged rule takes the later place
+        union = a.box[f] | b.box[f]
+        match = self._new_match(a, f, union)  # a's conditions, whichever place it takes
+        if match is None:
+            return None
+        self._absorb(keep, [gone], f, union, match)
+        return keep
+
+    # -- the plan ---------------------------------------------------------------------------
+
+    def _plan(self) -> Plan:
+        before = self.count
+        self._start()
+        if self.include_redundant:
+            self._remove_redundant()
+        for _ in range(MAX_ROUNDS):
+            if self._done() or not self._round():
+                break
+        groups = []
+        for r in sorted(self.rules, key=lambda r: r.order):
+            if r.alive and len(r.members) > 1:
+                r.members.sort(key=lambda m: (m.rule.priority, m.pos))
+                groups.append(MergeGroup(r.base, r.members, r.fields, merged_rule(r, self.rs)))
+        return Plan(self.rs, before, groups, self.removed, self.target, self.include_redundant)
+
+    def plan(self) -> Plan:
+        with paused_gc():
+            return self._plan_for_target()
+
+    def _plan_for_target(self) -> Plan:
+        """The plan. With a target: plan without it; when that frees more than needed, plan
+        again with the budget (the same steps, up to the one that reaches the target, which
+        is taken in part). The budget never frees more than needed; should it ever fall
+        short of a target the plan without it reaches, that plan is returned instead."""
+        target = self.target
+        if target is None:
+            return self._plan()
+        before = self.count
+        if target >= before:
+            return Plan(self.rs, before, [], [], target, self.include_redundant)
+        full = Planner(self.rs, self.keys, self.include_redundant)._plan()
+        full.target = target
+        if full.after >= target:
+            return full
+        self.limit = target
+        budgeted = self._plan()
+        return budgeted if budgeted.after == target else full
+
+
+def _file_defaults(r: RuleEntry, rs: RuleSet) -> dict[str, Any]:
+    for info in rs.files:
+        if info.source.display == r.file and info.header is not None and info.header.defaults:
+            return info.header.defaults.model_dump(exclude_none=True)
+    return {}
+
+
+RULE_KEY_ORDER = (
+    "id", "action", "match", "priority", "description", "owner", "ticket", "tags",
+    "created", "reviewed", "expires", "enabled", "cost", "merged_from",
+)
+
+
+def merged_rule(p: PlanRule, rs: RuleSet) -> dict[str, Any]:
+    """The merged rule as YAML data: the kept rule's id and place, the union of tickets and
+    tags, the earliest created/reviewed, joined descriptions, ``merged_from`` provenance."""
+    members = p.members
+    base = p.base
+    raw_keys = {k for m in members for k in m.raw}
+    out: dict[str, Any] = {"id": base.id, "action": base.action, "match": p.match}
+    if "priority" in raw_keys or base.rule.priority:
+        out["priority"] = base.rule.priority
+    descs = []
+    for m in members:
+        d = m.rule.description
+        if d and d not in descs and "description" in m.raw:
+            descs.append(d)
+    if descs:
+        out["description"] = "; ".join(descs)
+    for k in ("owner", "expires"):
+        if k in raw_keys and getattr(base.rule, k) is not None:
+            out[k] = getattr(base.rule, k)
+    tickets: list[str] = []
+    for m in members:
+        if "ticket" in m.raw:
+            for t in m.rule.tickets:
+                if t not in tickets:
+                    tickets.append(t)
+    if tickets:
+        out["ticket"] = tickets[0] if len(tickets) == 1 else tickets
+    tags: list[str] = []
+    for m in members:
+        if "tags" in m.raw:
+            for t in m.rule.tags:
+                if t not in tags:
+                    tags.append(t)
+    if tags:
+        out["tags"] = tags
+    for k in ("created", "reviewed"):
+        dates = [getattr(m.rule, k) for m in members if k in m.raw and getattr(m.rule, k)]
+        if dates:
+            out[k] = min(dates)
+    if "enabled" in raw_keys and not base.rule.enabled:
+        out["enabled"] = False
+    if "cost" in raw_keys:
+        out["cost"] = max(m.rule.cost for m in members)
+    provenance: list[str] = []
+    for m in members:
+        for x in (m.rule.merged_from or [m.id]):
+            if x not in provenance:
+                provenance.append(x)
+    out["merged_from"] = provenance
+    return out
+
+
+def plan_merges(
+    rs: RuleSet,
+    keys: tuple[str, ...] | list[str] = DEFAULT_KEYS,
+    include_redundant: bool = False,
+    target: int | None = None,
+    index: tuple[list[RuleEntry], OverlapIndex] | None = None,
+) -> Plan:
+    """The merge plan. ``index``: the live rules in evaluation order and their
+    ``OverlapIndex``, when the caller already built them (the check's passes share one)."""
+    return Planner(rs, tuple(keys), include_redundant, target, index).plan()

@@ -1,0 +1,223 @@
+"""Rules whose removal changes no decision: what ``suggest-merge --include-redundant``
+removes, one at a time, latest first, each against the rules that remain.
+
+Exact, and without walking every rule that overlaps the one asked about:
+
+* whether a box is covered by a union of rules depends only on those whose fields are a
+  subset of the box's (``within=``): the box holds events that lack every other field, and
+  a rule testing another field never matches those;
+* most rules are settled by a few points of their box (``Removals.probe``), each found
+  with one point query of the index;
+* the rest are asked in full (``Removals.first_match``), with the rules on a subset of the
+  rule's fields for coverage and an order window for the later rules.
+
+Rules with an opaque glob are never removed and never count as covering (their
+over-approximated box could claim events the real rule does not match); as a later rule
+they count as one with another action, so they can only keep a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from rulelint.algebra.boxops import cut, cut_all, point_set
+from rulelint.algebra.index import OverlapIndex
+from rulelint.algebra.sets import box_intersect, box_meets, box_point, covers
+
+PROBES = 8  # points tried by ``Removals.probe`` before a rule is asked about in full
+SHADOW_QUESTIONS = 64  # rules with another action asked about before a rule counts as shadowed
+
+
+class _Rule(Protocol):
+    box: dict
+    action: str
+    alive: bool
+    base: Any  # the RuleEntry: ``exact``, ``id``
+
+
+def _names(ids: list[str], most: int = 5) -> str:
+    ids = list(dict.fromkeys(ids))
+    shown = ", ".join(ids[:most])
+    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+
+
+def _never(takers: list[tuple[int, str]]) -> str:
+    """The reason for a rule that never decides; ``takers``: (position, id) of the earlier
+    rules that take it, named in evaluation order like ``check`` names them."""
+    ids = [rid for _, rid in sorted(set(takers))]
+    if len(ids) == 1:
+        return f"never decides (earlier rule {ids[0]} takes all of it)"
+    return f"never decides (earlier rules {_names(ids)} take all of it)"
+
+
+class Removals:
+    """Removal questions about ``rules`` (live ones have ``alive``), in evaluation order, with
+    ``index`` built over their boxes at those positions."""
+
+    def __init__(
+        self, rules: Sequence[_Rule], index: OverlapIndex, domains, first_match: bool
+    ) -> None:
+        self.rules = rules
+        self.index = index
+        self.domains = domains
+        self.first_match = first_match
+
+    def removable(self, i: int) -> tuple[bool, str]:
+        """Whether removing rule i changes no decision, and why."""
+        return self.first_match_removable(i) if self.first_match else self.any_match_removable(i)
+
+    def any_match_removable(self, i: int) -> tuple[bool, str]:
+        """Any-match: removable iff other rules with the same action cover it (only those on
+        a subset of its fields can)."""
+        rules = self.rules
+        r = rules[i]
+        same = [
+            c.box for k in self.index.iter_candidates(r.box, within=frozenset(r.box))
+            if k != i and (c := rules[k]).alive and c.action == r.action and c.base.exact
+        ]
+        ok, _ = covers(r.box, same, self.domains)
+        return (ok, "other rules with the same action cover it") if ok else (False, "")
+
+    def first_match_removable(self, i: int) -> tuple[bool, str]:
+        """First-match: removing rule i changes no decision iff every event it decides (its
+        box minus the earlier rules) goes, without it, to a later rule with the same action.
+
+        ``pieces`` (the box minus the earlier rules and the same-action later ones seen so
+        far, all on the rule's own fields) is empty exactly when the rule's events are all
+        taken; a later rule with another action (or an opaque glob) that meets the pieces
+        matters only where none of the rules before it takes those events, asked on the
+        fields of both (``_taken_before``)."""
+        verdict, takers = self.probe(i)
+        if verdict == "keep":
+            return False, ""
+        if verdict == "never":
+            return self._never_decides(i, takers)
+        rules, index, dom = self.rules, self.index, self.domains
+        r = rules[i]
+        box, action = r.box, r.action
+        fields = frozenset(box)
+        earlier = [
+            (k, c) for k in index.iter_candidates(box, hi=i, within=fields)
+            if (c := rules[k]).alive and c.base.exact
+        ]
+        pieces = cut_all([box], [c.box for _, c in earlier], dom)
+        if not pieces:
+            return self._never_decides(i, [(k, c.base.id) for k, c in earlier if box_meets(box, c.box)])
+        catchers: list[str] = []
+        wider: list[_Rule] = []  # same-action later rules on more fields, in order
+        for k in index.iter_candidates(box, lo=i):
+            c = rules[k]
+            if not c.alive:
+                continue
+            if c.action == action and c.base.exact:
+                if c.box.keys() <= fields:
+                    pieces, took = cut(pieces, c.box, dom)
+                    if took:
+                        catchers.append(c.base.id)
+                    if not pieces:
+                        return True, f"later rule(s) {_names(catchers)} decide the same"
+                elif box_meets(box, c.box):
+                    wider.append(c)
+                continue
+            met = [x for p in pieces if (x := box_intersect(p, c.box, dom)) is not None]
+            if met and not self._taken_before(i, met, fields, c, wider):
+                return False, ""
+        return False, ""
+
+    def _never_decides(self, i: int, takers: list[tuple[int, str]]) -> tuple[bool, str]:
+        """Rule i never decides: earlier rules (``takers``: their positions and ids) take
+        all of it. Removable only when every one of its events is decided with its own
+        action (RL301). When a rule with another action decides some of them, the rule is
+        shadowed (RL302): deleting it changes nothing either, but whether it was meant to win
+        is for a human to say, so it stays."""
+        return (False, "") if self._shadowed(i, max(k for k, _ in takers)) else (True, _never(takers))
+
+    def _shadowed(self, i: int, t: int) -> bool:
+        """Whether a rule before position ``t`` (by then the takers cover rule i) with
+        another action decides some event of rule i: it meets rule i outside every rule
+        before it. Unsure (an opaque glob, too many rules to ask) counts as shadowed."""
+        rules, index, dom = self.rules, self.index, self.domains
+        r = rules[i]
+        asked = 0
+        for k in index.iter_candidates(r.box, hi=t + 1):
+            c = rules[k]
+            if not c.alive or c.action == r.action or not box_meets(r.box, c.box):
+                continue
+            asked += 1
+            if asked > SHADOW_QUESTIONS or not c.base.exact:
+                return True
+            inter = box_intersect(r.box, c.box, dom)
+            assert inter is not None
+            pieces = [inter]
+            for k2 in index.iter_candidates(inter, hi=k, within=frozenset(inter)):
+                e = rules[k2]
+                if e.alive and e.base.exact:
+                    pieces, _ = cut(pieces, e.box, dom)
+                    if not pieces:
+                        break
+            if pieces:
+                return True
+        return False
+
+    def probe(self, i: int) -> tuple[str | None, list[tuple[int, str]]]:
+        """Quick answers by a few points of rule i's box (every other field absent), each
+        found with one point query: "keep" when a point that no earlier rule may match (so
+        rule i decides it) has a first later match with another action, an opaque glob, or
+        none; "never" when the earlier rules holding the points take the whole box (with
+        their ids); None when neither is shown."""
+        rules, dom, index = self.rules, self.domains, self.index
+        r = rules[i]
+        fields = frozenset(r.box)
+        pieces = [r.box]
+        takers: list[tuple[int, str]] = []
+        for _ in range(PROBES):
+            point = {f: point_set(dom[f], v) for f, v in box_point(pieces[0], dom).items()}
+            held = False
+            later: _Rule | None = None
+            for k in index.iter_candidates(point, within=fields):  # ascending
+                if k > i and held:
+                    break  # the earlier rules' part is known; no later rule is needed
+                c = rules[k]
+                if k == i or not c.alive or not box_meets(point, c.box):
+                    continue
+                if k > i:
+                    later = c  # the first later rule that holds the point
+                    break
+                if not c.base.exact:
+                    return None, []  # an opaque glob may take it
+                held = True  # an earlier rule holds the point: take what it takes
+                pieces, took = cut(pieces, c.box, dom)
+                if took:
+                    takers.append((k, c.base.id))
+                if not pieces:
+                    return "never", takers
+            if not held:  # rule i decides the point; without it, ``later`` does
+                if later is None or later.action != r.action or not later.base.exact:
+                    return "keep", []
+                return None, []
+        return None, []
+
+    def _taken_before(
+        self, i: int, pieces: list[dict], fields: frozenset[str], c: _Rule,
+        wider: list[_Rule],
+    ) -> bool:
+        """Are ``pieces`` (rule i's events that meet the later rule c and that no rule on
+        rule i's fields takes) taken by earlier rules or by ``wider`` catchers, all on the
+        fields of rule i and c together?"""
+        rules, dom = self.rules, self.domains
+        both = fields | c.box.keys()
+        query = box_intersect(rules[i].box, c.box, dom)
+        assert query is not None
+        for k in self.index.iter_candidates(query, hi=i, within=both):
+            e = rules[k]
+            if e.alive and e.base.exact and not e.box.keys() <= fields:
+                pieces, _ = cut(pieces, e.box, dom)
+                if not pieces:
+                    return True
+        for e in wider:
+            if e.box.keys() <= both:
+                pieces, _ = cut(pieces, e.box, dom)
+                if not pieces:
+                    return True
+        return False

@@ -1,0 +1,106 @@
+"""``suggest-merge`` as a library: plan, prove, and prepare the edits. Returns data only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rulelint.algebra.sets import Domain
+from rulelint.consolidate.equivalence import Difference, Slot, first_difference
+from rulelint.consolidate.merge import Plan, plan_merges
+from rulelint.load.boxes import condition_sets
+from rulelint.load.conditions import ConditionError, parse_condition
+from rulelint.load.project import RuleEntry, RuleSet
+
+
+@dataclass
+class Suggestion:
+    plan: Plan
+    verified: bool
+    difference: Difference | None = None
+    leftovers: dict[str, list[str]] = field(default_factory=dict)  # why -> rule ids
+
+    @property
+    def ruleset(self) -> RuleSet:
+        return self.plan.ruleset
+
+
+def _box_of(match: dict[str, Any], domains: dict[str, Domain]) -> dict | None:
+    """The match of a written-out rule, parsed like any rule file (independent of the
+    planner's own sets)."""
+    box: dict[str, Any] = {}
+    for f, raw in match.items():
+        c = parse_condition(f, raw)
+        over, under = condition_sets(c, domains[f])
+        if over != under:
+            raise ConditionError(f"{f}: a merged condition is not exact")
+        if not over:
+            return None
+        box[f] = over
+    return box
+
+
+GLOB_FIELD = "\x00glob:"
+
+
+def _slots(r: RuleEntry, domains: dict[str, Domain]) -> list[Slot]:
+    """A rule as slots. A rule with an opaque glob is unknown between its sure part and its
+    over-approximation; it becomes two slots: the sure part, and the rest gated by a fresh
+    boolean field. Equivalence over that extended space holds for every way the glob could
+    match, hence for the real one: the proof stays sound with globs."""
+    if r.exact:
+        return [Slot(r.box, r.action, r.id)]
+    gate = GLOB_FIELD + str(r.pos)
+    domains.setdefault(gate, Domain("bool"))
+    out = [Slot(r.under, r.action, r.id)] if r.under is not None else []
+    out.append(Slot({**r.box, gate: frozenset({True})}, r.action, r.id))
+    return out
+
+
+def verify(plan: Plan) -> Difference | None:
+    """Prove the new rule set takes the same decision as the old for every event."""
+    rs = plan.ruleset
+    domains = dict(rs.domains)
+    old = [s for r in rs.live_rules() for s in _slots(r, domains)]
+    gone = {id(x.rule) for x in plan.removed}
+    gone |= {id(m) for g in plan.groups for m in g.members if m is not g.keep}
+    keeps = {id(g.keep): g for g in plan.groups}
+    new = []
+    for r in rs.live_rules():
+        if id(r) in gone:
+            continue
+        g = keeps.get(id(r))
+        if g is None:
+            new.extend(_slots(r, domains))
+        else:
+            new.append(Slot(_box_of(g.rule["match"], rs.domains), g.rule["action"], r.id))
+    diff = first_difference(old, new, domains, rs.semantics)
+    if diff is not None:
+        event = {k: v for k, v in diff.event.items() if not k.startswith(GLOB_FIELD)}
+        diff = Difference(event, diff.old, diff.new, diff.old_rule, diff.new_rule)
+    return diff
+
+
+def leftovers(rs: RuleSet, findings: list[Any]) -> dict[str, list[str]]:
+    """Rules only a human can decide on (shadowed, expired, unused, stale), from check
+    findings. A shadowed rule (RL302) decides nothing, but whether it was meant to win is a
+    question for its owner, so ``--include-redundant`` leaves it."""
+    out: dict[str, list[str]] = {}
+    label = {
+        "RL302": "shadowed", "RL401": "expired", "RL404": "unused", "RL403": "review overdue",
+    }
+    for f in findings:
+        if f.code in label and f.ruleset == rs.name and f.rule_ids:
+            out.setdefault(label[f.code], []).append(f.rule_ids[0])
+    return out
+
+
+def suggest(
+    rs: RuleSet,
+    keys: list[str] | tuple[str, ...],
+    include_redundant: bool = False,
+    target: int | None = None,
+) -> Suggestion:
+    plan = plan_merges(rs, keys, include_redundant, target)
+    diff = verify(plan) if (plan.groups or plan.removed) else None
+    return Suggestion(plan, diff is None, diff)

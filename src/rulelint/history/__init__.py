@@ -1,0 +1,1 @@
+"""What git knows: blame dates, rule counts over the history, growth trends."""

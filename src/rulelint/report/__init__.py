@@ -1,0 +1,1 @@
+"""Findings, the check registry and baselines: the data the renderers print."""

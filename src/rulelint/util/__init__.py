@@ -1,0 +1,1 @@
+"""Small helpers with no rulelint dependencies: atomic writes, GC pauses, fast exit."""
