@@ -34,7 +34,8 @@ def headline(review: Review) -> str:
     if not review.items:
         return f"Review on {review.today}{scope}: no rule needs a decision"
     return (
-        f"Review on {review.today}{scope}: {_plural(len(review.items), 'rule')} need a decision "
+        f"Review on {review.today}{scope}: {_plural(len(review.items), 'rule')} "
+        f"need{'s' if len(review.items) == 1 else ''} a decision "
         f"({_plural(len(review.owners), 'owner')}); the suggested actions free "
         f"{_plural(review.frees, 'slot')}"
     )
