@@ -255,6 +255,8 @@ def _edit(text: str, item: _Item, value: str, where: str) -> tuple[int, int, str
             colon = text.find(":", have.end)
             if colon < 0:  # pragma: no cover - the parser saw a key and a value
                 raise ConfigError(f"{where}: cannot find the ':' after `{KEY}`")
+            if text[colon + 1 : colon + 2] == " ":
+                return colon + 2, colon + 2, value
             return colon + 1, colon + 1, " " + value
         return have.value_start, have.value_end, _quoted(have.value_style, value)
     if item.flow:
