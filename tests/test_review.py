@@ -141,6 +141,7 @@ def test_owner_filter_and_the_no_owner_label(cli, tmp_path: Path):
     assert "(no owner): 1 rule, frees 0 slots" in text
     assert text.index("alice@example.com: 2 rules, frees 2 slots") < text.index("bob@example.com")
     assert "a-dup  rules.yaml:" in text and "-> delete (frees 1)" in text
+    assert "After a review: rulelint review --mark-reviewed ID" in text
 
 
 def test_unused_by_the_hit_log(cli, tmp_path: Path):
@@ -234,7 +235,7 @@ def test_subprocess_text_and_errors(tmp_path: Path):
     proc = run_cli(["review", "--today", "2026-11-23"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("Review on 2026-11-23: 4 rules need a decision (4 owners)")
-    assert "support-exceptions: 34 of 40 rules -> 30 of 40 after them" in proc.stdout
+    assert "support-exceptions: 34 of 40 rules; 30 after the suggested actions" in proc.stdout
     for args, says in (
         (["review", "--format", "xml"], "unknown format 'xml'"),
         (["review", "--today", "2026-13-01"], "is not a date"),

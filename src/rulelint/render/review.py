@@ -45,7 +45,7 @@ def _ruleset_lines(review: Review) -> list[str]:
     out = []
     for r in review.rulesets:
         cap = f" of {r.max_rules}" if r.max_rules is not None else ""
-        after = f" -> {r.rules - r.frees}{cap} after them" if r.frees else ""
+        after = f"; {r.rules - r.frees} after the suggested actions" if r.frees else ""
         out.append(f"{r.name}: {r.rules}{cap} rules{after}")
     return out
 
@@ -77,6 +77,11 @@ def text(review: Review, console: Console) -> None:
                 console.print(Text("      " + lines[0], style="dim"), soft_wrap=True)
                 for rest in lines[1:]:
                     console.print(Text("      " + rest, style="dim"), soft_wrap=True)
+    if any(i.frees == 0 and "re-review" in i.action for i in review.items):
+        console.print()
+        console.print(Text("After a review: rulelint review --mark-reviewed ID[,ID...] "
+                           "[--date YYYY-MM-DD] writes `reviewed:` into the rules.", style="dim"),
+                      soft_wrap=True)
 
 
 def markdown(review: Review) -> str:
