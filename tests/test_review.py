@@ -254,3 +254,16 @@ def test_load_problems_are_noted(cli, tmp_path: Path):
     assert result.exit_code == 0
     assert json.loads(result.stdout)["summary"]["load_problems"] == 1
     assert "keep rules out of this review; run `rulelint check`" in result.stderr
+
+
+def _readme_block(after: str) -> str:
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index(after + "\n") + len(after) + 1
+    return text[start : text.index("```", start)]
+
+
+def test_readme_review_output_is_real(tmp_path: Path):
+    shutil.copy(EXAMPLE, tmp_path / "rules.example.yaml")
+    proc = run_cli(["review", "rules.example.yaml", "--today", "2026-11-23"], tmp_path,
+                   env={"COLUMNS": "100"})
+    assert proc.stdout == _readme_block("$ rulelint review rules.example.yaml --today 2026-11-23")
