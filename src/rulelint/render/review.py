@@ -54,34 +54,43 @@ def _owner_title(o) -> str:
     return f"{o.label}: {_plural(len(o.items), 'rule')}, frees {_plural(o.frees, 'slot')}"
 
 
-def text(review: Review, console: Console) -> None:
-    width = max(60, console.width)
-    console.print(Text(headline(review), style="bold"), soft_wrap=True)
-    for line in _ruleset_lines(review):
-        console.print(Text("  " + line), soft_wrap=True)
+def text_lines(review: Review, width: int) -> list[Text]:
+    """The text report, one styled line each."""
+    out = [Text(headline(review), style="bold")]
+    out += [Text("  " + line) for line in _ruleset_lines(review)]
+    several = len(review.rulesets) > 1
     for o in review.owners:
-        console.print()
-        console.print(Text(_owner_title(o), style="bold underline"), soft_wrap=True)
+        out.append(Text())
+        out.append(Text(_owner_title(o), style="bold underline"))
         for i in o.items:
             head = Text("  ")
             head.append(i.rule_id, style="bold")
             head.append(f"  {_where(i)}  ")
+            if several:
+                head.append(f"[{i.ruleset}]  ")
             head.append(f"-> {i.action}", style="green" if i.frees else "cyan")
             head.append(f" (frees {i.frees})" if i.frees else "")
-            console.print(head, soft_wrap=True)
+            out.append(head)
             for r in i.reasons:
                 lines = textwrap.wrap(
                     f"{r.code} {r.name}: {r.message}", width - 6, subsequent_indent="  ",
                     break_long_words=False, break_on_hyphens=False,
                 ) or [r.code]
-                console.print(Text("      " + lines[0], style="dim"), soft_wrap=True)
-                for rest in lines[1:]:
-                    console.print(Text("      " + rest, style="dim"), soft_wrap=True)
+                out.extend(Text("      " + line, style="dim") for line in lines)
     if any(i.frees == 0 and "re-review" in i.action for i in review.items):
-        console.print()
-        console.print(Text("After a review: rulelint review --mark-reviewed ID[,ID...] "
-                           "[--date YYYY-MM-DD] writes `reviewed:` into the rules.", style="dim"),
-                      soft_wrap=True)
+        out.append(Text())
+        out.append(Text("After a review: rulelint review --mark-reviewed ID[,ID...] "
+                        "[--date YYYY-MM-DD] writes `reviewed:` into the rules.", style="dim"))
+    return out
+
+
+def text(review: Review, console: Console) -> None:
+    lines = text_lines(review, max(60, console.width))
+    if console.color_system is None:  # plain output (pipes, NO_COLOR): no styling to draw
+        console.file.write("".join(line.plain + "\n" for line in lines))
+        console.file.flush()
+        return
+    console.print(Text("\n").join(lines), soft_wrap=True)
 
 
 def markdown(review: Review) -> str:
