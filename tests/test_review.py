@@ -150,12 +150,15 @@ def test_unused_by_the_hit_log(cli, tmp_path: Path):
           - {id: used, action: x, owner: o@example.com, match: {a: 1}, created: 2025-01-01}
           - {id: idle, action: x, owner: o@example.com, match: {a: 2}, created: 2025-01-01}
     """)
-    (tmp_path / "hits.csv").write_text("rule_id,hits,last_hit\nused,40,2026-11-30\nidle,3,2026-01-02\n")
+    (tmp_path / "hits.csv").write_text(
+        "rule_id,hits,last_hit\nused,40,2026-11-30\nidle,3,2026-01-02\ngone,7,2026-11-01\n")
     doc = _json(cli, "--today", "2026-12-01", "--hits", "hits.csv", "--select", "RL404", cwd=tmp_path)
     rules = _rules(doc)
     assert set(rules) == {"idle"}
     assert rules["idle"]["codes"] == ["RL404"]
     assert rules["idle"]["action"] == "delete or keep with a reason"
+    result = cli("review", "--today", "2026-12-01", "--hits", "hits.csv", cwd=tmp_path)
+    assert "rulelint: note: hits.csv names 1 rule id that no loaded rule has" in result.stderr
 
 
 def test_select_and_ignore_as_in_check(cli, tmp_path: Path):

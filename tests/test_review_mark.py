@@ -246,3 +246,12 @@ def test_subprocess_mark_then_review(tmp_path: Path):
     proc = run_cli(["review", "--mark-reviewed", "old", "--date", "01/12/2026"], tmp_path)
     assert proc.returncode == 2 and "is not a date" in proc.stderr
     assert_clean_exit(proc.stdout + proc.stderr, proc.returncode)
+
+
+def test_listing_options_do_not_go_with_marking(cli, tmp_path: Path):
+    p = _write(tmp_path, BLOCK)
+    before = p.read_bytes()
+    for extra in (["--format", "json"], ["--owner", "x@example.com"]):
+        result = _mark(cli, tmp_path, "--mark-reviewed", "a", *extra)
+        assert result.exit_code == 2 and "do not go with --mark-reviewed" in result.stderr
+    assert p.read_bytes() == before

@@ -60,6 +60,8 @@ def review_cmd(
     )
     rule_paths = list(paths) if paths else None
     if mark_reviewed:
+        if owner or fmt != "text":
+            raise ConfigError("--owner and --format list rules; they do not go with --mark-reviewed")
         when = _parse_date(date) if date is not None else settings.today
         _mark(rule_paths, settings, _split(mark_reviewed), when, ruleset)
         return

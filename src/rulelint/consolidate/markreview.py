@@ -379,8 +379,9 @@ def check_reload(plan: FilePlan, written: bytes, date: dt.date) -> str | None:
     return None
 
 
-def _write(plan: FilePlan, data: bytes, expect: bytes) -> None:
-    """The one write step (atomic: temp file, fsync, rename; refuses a file changed since read)."""
+def _write(plan: FilePlan, data: bytes, expect: bytes | None) -> None:
+    """The one write step (atomic: temp file, fsync, rename; with ``expect``, refuses a file
+    changed since it was read)."""
     write_atomic(plan.path, data, expect=expect)
 
 
@@ -400,5 +401,5 @@ def write_verified(plans: list[FilePlan], date: dt.date) -> None:
                 )
     except BaseException:
         for plan in reversed(done):
-            write_atomic(plan.path, plan.old)
+            _write(plan, plan.old, None)
         raise

@@ -146,10 +146,14 @@ def build_review(report: Any, owners: list[str] | None = None) -> Review:
     items: dict[tuple[str, str, str | None], ReviewItem] = {}
     entries: dict[tuple[str, str, str | None], Any] = {}
     load_problems = 0
+    notices = list(report.notices)
     index: dict[str, dict[tuple[str, str], Any]] = {}  # ruleset -> (id, file) -> entry
     for f in report.findings:
         if f.code in ("RL001", "RL002", "RL003", "RL004", "RL005"):
             load_problems += 1
+            continue
+        if f.code == "RL903":  # the hit log names ids no rule has: said once, as in check
+            notices.append(f.message)
             continue
         if f.code not in REVIEW_CODES or not f.rule_ids or f.ruleset not in project.rulesets:
             continue
@@ -196,7 +200,7 @@ def build_review(report: Any, owners: list[str] | None = None) -> Review:
         RulesetLine(rs.name, rs.rules, rs.max_rules, freed.get(rs.name, 0))
         for rs in report.rulesets
     ]
-    return Review(settings.today, ordered, lines, list(report.notices), load_problems, owners)
+    return Review(settings.today, ordered, lines, notices, load_problems, owners)
 
 
 def review_dict(review: Review) -> dict[str, Any]:
