@@ -46,7 +46,7 @@ def _ruleset_lines(review: Review) -> list[str]:
     for r in review.rulesets:
         cap = f" of {r.max_rules}" if r.max_rules is not None else ""
         after = f"; {r.rules - r.frees} after the suggested actions" if r.frees else ""
-        out.append(f"{r.name}: {r.rules}{cap} rules{after}")
+        out.append(f"{r.name}: {r.rules}{cap} rule{'' if r.rules == 1 and not cap else 's'}{after}")
     return out
 
 
