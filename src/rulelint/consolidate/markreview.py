@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from rulelint.consolidate.merge import RULE_KEY_ORDER
 from rulelint.load.loading import decode, parse_text, to_plain
 from rulelint.util.atomicio import write_atomic
 from rulelint.util.errors import ConfigError
@@ -39,12 +40,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 KEY = "reviewed"
-# the key order rule files are written in (consolidate/merge.py's RULE_KEY_ORDER)
-_ORDER = (
-    "id", "action", "match", "priority", "description", "owner", "ticket", "tags",
-    "created", "reviewed", "expires", "enabled", "cost", "merged_from",
-)
-_RANK = {k: i for i, k in enumerate(_ORDER)}
+_RANK = {k: i for i, k in enumerate(RULE_KEY_ORDER)}  # the key order rule files are written in
 BREAKS = "\n\r\x85\u2028\u2029"  # what libyaml counts as a line break
 _BOM = b"\xef\xbb\xbf"
 
