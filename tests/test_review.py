@@ -270,3 +270,13 @@ def test_readme_review_output_is_real(tmp_path: Path):
     proc = run_cli(["review", "rules.example.yaml", "--today", "2026-11-23"], tmp_path,
                    env={"COLUMNS": "100"})
     assert proc.stdout == _readme_block("$ rulelint review rules.example.yaml --today 2026-11-23")
+
+
+def test_actions_combine_re_review_and_metadata(cli, tmp_path: Path):
+    write_rules(tmp_path, "rules:\n  - {id: old, action: x, owner: o@example.com, match: {a: 1}, reviewed: 2025-01-01}\n")
+    write_rules(tmp_path, "require: [description]\n", "rulelint.yaml")
+    rules = _rules(_json(cli, "--today", "2026-12-01", cwd=tmp_path))
+    assert rules["old"]["codes"] == ["RL403", "RL501"]
+    assert (rules["old"]["action"], rules["old"]["frees"]) == ("re-review; add description", 0)
+    rules = _rules(_json(cli, "--today", "2026-12-01", "--ignore", "RL501", cwd=tmp_path))
+    assert (rules["old"]["codes"], rules["old"]["action"]) == (["RL403"], "re-review")

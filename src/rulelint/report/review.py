@@ -124,7 +124,7 @@ def _action(item: ReviewItem, semantics: str, missing: list[str], expires: Any) 
     parts = []
     if "RL403" in codes:
         parts.append("re-review")
-    if missing:
+    if missing and "RL501" in codes:
         parts.append("add " + ", ".join(missing))
     return "; ".join(parts) or "decide", 0
 
