@@ -230,8 +230,8 @@ def _spans(info: FileInfo, lines: list[str]) -> tuple[LocList, list[tuple[int, i
 
 def _key_text(name: str, kind: str) -> str:
     """``name: kind`` as YAML (the name quoted if it must be)."""
-    flow = yaml.dump({name: kind}, Dumper=_Dumper, default_flow_style=True, width=10_000)
-    return flow.strip()[1:-1]
+    flow = yaml.dump([name], Dumper=_Dumper, width=10_000).strip()  # "[name]", quoted if need be
+    return f"{flow[1:-1]}: {kind}"
 
 
 def _declare_fields(
