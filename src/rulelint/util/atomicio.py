@@ -66,7 +66,7 @@ class Target:
 
 
 def _named(target: Target) -> str:
-    if target.real != target.asked:
+    if target.real != Path(os.path.abspath(target.asked)):  # a symlink on the way
         return f"{target.asked} (-> {target.real})"
     return str(target.asked)
 
