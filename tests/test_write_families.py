@@ -286,3 +286,21 @@ def test_family5_output_has_no_anchors(tmp_path):
     text = (tmp_path / "new.yaml").read_text()
     assert "&id" not in text and "*id" not in text
     assert [r.id for r in ruleset(tmp_path / "new.yaml").rules] == ["a1", "b1"]
+
+
+def test_family5_a_value_that_cannot_be_written_is_refused_naming_the_rule(tmp_path):
+    """``created: 2026-02-30`` could not be converted: --output refuses with one line naming
+    the file and line (it was an internal error), and the dumper itself names the rule."""
+    from rulelint.consolidate.rewrite import dump_rule
+    from rulelint.load.loading import BadScalar
+    from rulelint.util.errors import ConfigError
+
+    (tmp_path / "rules.yaml").write_text(
+        "rules:\n  - id: a1\n    action: close\n    match: {region: EU}\n"
+        "    created: 2026-02-30\n"
+        "  - id: a2\n    action: close\n    match: {region: US}\n")
+    proc = cli(tmp_path, "rules.yaml", "--output", "new.yaml")
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "rules.yaml:5" in proc.stderr and not (tmp_path / "new.yaml").exists()
+    with pytest.raises(ConfigError, match="rule 'r1': a value cannot be written back"):
+        dump_rule({"id": "r1", "action": "x", "match": {}, "created": BadScalar("2026-02-30")})
