@@ -207,6 +207,27 @@ def test_family3_existing_fields_header_gets_the_entry(tmp_path):
     same_decisions(old, ruleset(path), KIND_EVENTS)
 
 
+def test_family3_declaration_goes_to_the_first_file_of_the_ruleset(tmp_path):
+    """The cidr rule goes from b.yaml; the kind is declared in a.yaml (the ruleset's first
+    file, none has a fields: header), which is otherwise untouched."""
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text('ruleset: s\nrules:\n  - id: other\n    action: deny\n'
+                 '    match: {src: {not_in: ["2001:db8::1"]}, plan: free}\n')
+    b.write_text("ruleset: s\nrules:\n  - id: net\n    action: allow\n"
+                 "    match: {src: {cidr: 10.0.0.0/8}, plan: pro}\n"
+                 "  - id: net2\n    action: allow\n    match: {plan: pro}\n")
+    a0 = a.read_text()
+    old = load_project([SourceFile(a, "a.yaml"), SourceFile(b, "b.yaml")],
+                       Settings(root=tmp_path, cwd=tmp_path)).rulesets["s"]
+    proc = cli(tmp_path, "a.yaml", "b.yaml", "--include-redundant", "--apply")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert a.read_text() == a0.replace("ruleset: s\n", "ruleset: s\nfields: {src: ip}\n")
+    assert b.read_text() == "ruleset: s\nrules:\n  - id: net2\n    action: allow\n    match: {plan: pro}\n"
+    new = load_project([SourceFile(a, "a.yaml"), SourceFile(b, "b.yaml")],
+                       Settings(root=tmp_path, cwd=tmp_path)).rulesets["s"]
+    same_decisions(old, new, {**KIND_EVENTS, "plan": ["pro", "free", None]})
+
+
 def test_family3_output_declares_every_kind(tmp_path):
     path = copy("write-kind-change.yaml", tmp_path)
     old = ruleset(path)
