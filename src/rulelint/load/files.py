@@ -1,4 +1,8 @@
-"""Which files to read: command-line paths, config globs, or the default locations."""
+"""Which files to read: command-line paths, config globs, or the default locations.
+
+The path ``-`` is the rule file read from stdin (``Settings.stdin``): it is shown by its
+``--stdin-filename`` (relative to the current directory), else as ``-``.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 class SourceFile:
     path: Path  # absolute
     display: str  # as shown to the user: relative to the current directory when inside it
+    data: bytes | None = None  # the file's bytes when they came from stdin, not from path
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -126,8 +131,12 @@ def discover(paths: list[Path] | None, settings: Settings) -> tuple[list[SourceF
     cwd = settings.cwd
     found: list[Path] = []
     used_default = False
+    stdin_file: SourceFile | None = None
     if paths:
         for p in paths:
+            if str(p) == "-":
+                stdin_file = stdin_file or _stdin_source(settings)
+                continue
             ap = p if p.is_absolute() else cwd / p
             if ap.is_dir():
                 inside = _walk_dir(ap)
@@ -162,10 +171,25 @@ def discover(paths: list[Path] | None, settings: Settings) -> tuple[list[SourceF
                 found.extend(m for m in _expand_glob(pattern, cwd) if m.is_file())
     seen: set[Path] = set()
     out: list[SourceFile] = []
+    if stdin_file is not None:  # stands in for the file of that name on disk
+        seen.add(stdin_file.path)
+        out.append(stdin_file)
     for f in sorted(found, key=lambda x: display_path(x.absolute(), cwd)):
         key = f.absolute()
         if key in seen:
             continue
         seen.add(key)
         out.append(SourceFile(key, display_path(key, cwd)))
+    out.sort(key=lambda s: s.display)
     return out, used_default
+
+
+def _stdin_source(settings: Settings) -> SourceFile:
+    stdin = settings.stdin
+    if stdin is None:
+        raise ConfigError("`-` reads a rule file from stdin, but no stdin was given")
+    if stdin.filename is None:
+        return SourceFile(settings.cwd / "-", "-", stdin.data)
+    name = stdin.filename
+    ap = Path(os.path.normpath(name if name.is_absolute() else settings.cwd / name))
+    return SourceFile(ap, display_path(ap, settings.cwd), stdin.data)
