@@ -128,6 +128,10 @@ def write_report_file(report: Report, output: Output, color: Color, quiet: bool)
     assert output.path is not None
     if output.path.is_dir():
         raise ConfigError(f"--output-file {output.path} is a directory; name a file")
+    try:
+        output.path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output.path}: {exc.strerror or exc}") from None
     buf = io.StringIO()
     render_report(report, output.fmt, color, quiet, out=buf)
     write_atomic(output.path, buf.getvalue().encode("utf-8"))
