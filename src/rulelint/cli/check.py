@@ -168,16 +168,7 @@ def render_statistics(rows: list[dict], fmt: str) -> str:
 
 FORMAT_CHOICES = "|".join(FORMATS)
 CODES = "CODE[,CODE...]"
-EPILOG = """\b
-Examples:
-  rulelint check                          # rules from rulelint.yaml, else rules.yaml, rules/
-  rulelint check rules/ --select RL3 --fail-on warning
-  rulelint check --format github --format markdown:summary.md
-  cat rules.yaml | rulelint check - --stdin-filename rules/support.yaml
-"""
-
-
-@app.command("check", epilog=EPILOG)
+@app.command("check")
 @guarded
 def check_cmd(
     paths: PathsArg = None,

@@ -142,7 +142,7 @@ class Settings:
         if not display or not self.config.per_file_ignores:
             return []
         if self._per_file is None:
-            from rulelint.load.files import glob_regex
+            from rulelint.load.globs import glob_regex
 
             self._per_file = [
                 (glob_regex(pat), "/" not in pat, codes)

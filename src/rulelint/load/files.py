@@ -7,11 +7,11 @@ The path ``-`` is the rule file read from stdin (``Settings.stdin``): it is show
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from rulelint.load.config import CONFIG_NAMES, DEFAULT_PATHS, ConfigError, Settings
+from rulelint.load.globs import _MAGIC, glob_regex
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -46,43 +46,6 @@ def _walk_dir(d: Path) -> list[Path]:
             if name.endswith(YAML_SUFFIXES) and name not in CONFIG_NAMES and not name.startswith("."):
                 out.append(Path(dirpath) / name)
     return sorted(out)
-
-
-_MAGIC = re.compile(r"[*?\[]")
-
-
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A path glob as a regex: ``**`` spans directories, ``*`` and ``?`` do not."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[":
-            j = pattern.find("]", i + 1)
-            if j == -1:
-                out.append(re.escape("["))
-                i += 1
-            else:
-                body = pattern[i + 1 : j].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = j + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
 
 
 def glob_base(pattern: str, base: Path) -> tuple[Path, str]:
