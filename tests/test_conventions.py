@@ -501,3 +501,16 @@ def test_output_files_as_a_subprocess(plain):
     assert all(CONCISE.match(ln) for ln in proc.stdout.splitlines())
     assert isinstance(json.loads((plain / "gl.json").read_text()), list)
     assert (plain / "md" / "summary.md").read_text().startswith("## rulelint")
+
+
+def test_pyproject_forms_of_the_table(repo, monkeypatch):
+    # dotted keys and an inline table are the same table to TOML
+    (repo / "pyproject.toml").write_text('tool.rulelint.rulesets.support.max_rules = 9\n')
+    assert max_rules(json_report(["check", "rules"], repo, monkeypatch)) == 9
+    (repo / "pyproject.toml").write_text('[tool]\nrulelint = {rulesets = {support = {max_rules = 8}}}\n')
+    assert max_rules(json_report(["check", "rules"], repo, monkeypatch)) == 8
+
+
+def test_broken_pyproject_of_another_tool_is_passed_over(repo, monkeypatch):
+    (repo / "pyproject.toml").write_text("[tool.black\nline-length = 1\n")
+    assert max_rules(json_report(["check", "rules"], repo, monkeypatch)) == 5

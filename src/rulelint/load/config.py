@@ -169,13 +169,20 @@ def find_git_root(start: Path) -> Path | None:
 
 
 def has_rulelint_table(path: Path) -> bool:
-    """A ``pyproject.toml`` with a ``[tool.rulelint]`` table (an unreadable one counts, so
-    its problem is reported rather than passed over)."""
+    """A ``pyproject.toml`` with a ``[tool.rulelint]`` table. One that is not valid TOML
+    counts when its text seems to hold the table (so its problem is reported), and is
+    passed over otherwise (a broken pyproject of another tool is not rulelint's concern)."""
+    import tomllib
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
-        return True
-    return re.search(r"^\s*\[\s*tool\s*\.\s*rulelint\s*[\].]", text, re.MULTILINE) is not None
+        return False
+    try:
+        tool = tomllib.loads(text).get("tool")
+    except tomllib.TOMLDecodeError:
+        return re.search(r"^\s*\[\s*tool\s*\.\s*rulelint\s*[\].]", text, re.MULTILINE) is not None
+    return isinstance(tool, dict) and "rulelint" in tool
 
 
 def discover_config(cwd: Path) -> Path | None:
