@@ -12,7 +12,7 @@ import pytest
 
 from conftest import _clean_env
 
-COMMANDS = ["check", "suggest-merge", "eval", "test", "history", "diff", "rule", "schema"]
+COMMANDS = ["check", "suggest-merge", "eval", "test", "history", "diff", "rule", "schema", "review"]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
