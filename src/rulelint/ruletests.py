@@ -124,7 +124,11 @@ def run_tests(project: Project, files: list[Path], ruleset: str | None, cwd: Pat
         doc = load_file(path, display)
         bad = [p for p in doc.problems if p.severity is None]
         if bad:
-            run.errors.append(f"{display}:{bad[0].line or 1}: {bad[0].message}")
+            where = f"{display}:{bad[0].line}" if bad[0].line else display
+            message = bad[0].message
+            if bad[0].line is None:  # the file itself (missing, a device...): say it once
+                message = message.removeprefix(f"{display} ")
+            run.errors.append(f"{where}: {message}")
             continue
         data = doc.data
         rs_name = ruleset
