@@ -26,6 +26,7 @@ from rulelint.util.userfile import (
     opened_user_stream,
     read_line,
     read_user_text,
+    size_text,
 )
 
 MAX_EVENT_BYTES = 16 << 20  # one event; the largest real ones are a few KiB
@@ -91,7 +92,7 @@ def iter_events(source: Path | str) -> Iterator[tuple[int, dict[str, Any] | BadE
             number += 1
             if len(raw) > MAX_EVENT_BYTES and not raw.endswith(b"\n"):
                 yield number, BadEvent(
-                    number, f"line is longer than {MAX_EVENT_BYTES >> 20} MiB; one event per line"
+                    number, f"line is longer than {size_text(MAX_EVENT_BYTES)}; one event per line"
                 )
                 continue
             try:

@@ -39,7 +39,7 @@ class UserFileError(ConfigError):
     """A file the user named cannot be read as asked; the message names it."""
 
 
-def _size_text(n: int) -> str:
+def size_text(n: int) -> str:
     if n >= MiB:
         return f"{n / MiB:.0f} MiB"
     if n >= 1024:
@@ -105,7 +105,7 @@ def _read_capped(fh: BinaryIO, limit: int, shown: str) -> bytes:
         total += len(chunk)
         if total > limit:
             raise UserFileError(
-                f"{shown} is larger than {_size_text(limit)}, the most rulelint reads here: "
+                f"{shown} is larger than {size_text(limit)}, the most rulelint reads here: "
                 "is it the right file?"
             )
     return b"".join(chunks)
@@ -123,7 +123,7 @@ def read_user_bytes(
             data = sys.stdin.read(limit + 1).encode("utf-8")
             if len(data) > limit:
                 raise UserFileError(
-                    f"{_named(what, 'on stdin')} is larger than {_size_text(limit)}"
+                    f"{_named(what, 'on stdin')} is larger than {size_text(limit)}"
                 )
             return data
         return _read_capped(stream, limit, _named(what, "on stdin"))
@@ -132,7 +132,7 @@ def read_user_bytes(
         size = os.fstat(fh.fileno()).st_size
         if size > limit:
             raise UserFileError(
-                f"{name} is {_size_text(size)}; rulelint reads up to {_size_text(limit)} "
+                f"{name} is {size_text(size)}; rulelint reads up to {size_text(limit)} "
                 "here: is it the right file?"
             )
         try:
