@@ -115,6 +115,8 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise fail("interrupted", 130) from None
         except BrokenPipeError:
             raise typer.Exit(2) from None
+        except MemoryError:  # every reader caps what it reads; this is the last line of defence
+            raise fail("out of memory: is the input what you meant to give?") from None
         except Exception as exc:  # the top-level boundary: nothing escapes as a traceback
             if debug:
                 traceback.print_exc()
