@@ -28,6 +28,7 @@ names the file and line.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import gzip
@@ -185,14 +186,15 @@ def _text(value: Any, what: str) -> str:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _open(path: Path, display: str) -> io.TextIOBase:
+@contextlib.contextmanager
+def _open(path: Path, display: str) -> Iterator[io.TextIOBase]:
     """The log as text, after ``util/userfile.py``'s checks (a regular file: never a device,
     a FIFO or a directory). It is streamed, so its size is not capped; each line is
     (``MAX_LINE_CHARS``)."""
-    raw: Any = open_user_file(path, "hit log", display)
-    if path.suffix == ".gz":
-        raw = gzip.GzipFile(fileobj=raw, mode="rb")
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    with open_user_file(path, "hit log", display) as raw:
+        inner: Any = gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix == ".gz" else raw
+        with io.TextIOWrapper(inner, encoding="utf-8-sig", newline="") as text:
+            yield text
 
 
 def _inner_suffix(path: Path) -> str:
