@@ -58,6 +58,14 @@ EXPECTED: dict[str, tuple[str, set[int] | None]] = {
     "unknown_alias.yaml": ("RL001", {4}),
     "complex_key.yaml": ("RL001", None),
     "merge_key.yaml": ("RL201", {4}),
+    # issue 14, families 7 and 8 and the plain timestamp (tests/test_readers.py goes further)
+    "read-tag-bool-maybe.yaml": ("RL002", {5}),
+    "read-tag-bool-empty.yaml": ("RL002", {6}),
+    "read-tag-timestamp-nope.yaml": ("RL002", {6, 10}),
+    "read-tag-int-empty.yaml": ("RL002", {5, 8, 11}),
+    "read-impossible-date.yaml": ("RL002", {6}),
+    "read-huge-int-in-match.yaml": ("RL002", {5}),
+    "read-unquoted-timestamp.yaml": ("RL201", {8}),
 }
 
 # Corpus files with a test of their own below. '=' is valid YAML (a plain string) that the

@@ -15,6 +15,7 @@ from rulelint.load.loading import (
     BadScalar,
     LocDict,
     LocList,
+    WrittenTimestamp,
     load_file,
     parse_text,
 )
@@ -61,9 +62,12 @@ def test_scalars_resolve_like_yaml_1_1_safe_loading():
     import datetime as dt
 
     assert doc.data == {
-        "a": 1, "b": True, "c": None, "d": dt.date(2026, 1, 10), "e": "1", "f": 16, "g": 1.5,
+        "a": 1, "b": True, "c": None, "d": "2026-01-10", "e": "1", "f": 16, "g": 1.5,
         "h": True,
     }
+    # a plain timestamp is the text as written; a date field reads the date it names
+    assert isinstance(doc.data["d"], WrittenTimestamp)
+    assert doc.data["d"].as_date() == dt.date(2026, 1, 10)
 
 
 def test_invalid_yaml_has_line_and_column():
@@ -175,11 +179,35 @@ def test_standard_tags_are_accepted():
 
 
 def test_bad_scalar_is_reported_once_as_schema_problem():
-    doc = parse_text("expires: 2026-02-30\n", "d.yaml")
+    big = "9" * 5000
+    doc = parse_text(f"n: {big}\n", "d.yaml")
     [prob] = doc.problems
-    assert prob.code == "RL002" and (prob.line, prob.column) == (1, 10)
-    assert "2026-02-30" in prob.message
-    assert isinstance(doc.data["expires"], BadScalar)
+    assert prob.code == "RL002" and (prob.line, prob.column) == (1, 4)
+    assert "is not a valid int" in prob.message
+    assert isinstance(doc.data["n"], BadScalar)
+
+
+def test_impossible_date_is_text_as_written_for_the_loader():
+    """``2026-02-30`` is not reported by the YAML reader: it is the text the user wrote; a
+    date field of the schema reports it (test_model.test_invalid_date), a condition
+    matches that text."""
+    doc = parse_text("expires: 2026-02-30\n", "d.yaml")
+    assert doc.problems == [] and doc.data["expires"] == "2026-02-30"
+    with pytest.raises(ValueError, match="2026-02-30"):
+        doc.data["expires"].as_date()
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [("!!bool maybe", "true/false"), ('!!bool ""', "true/false"), ("!!timestamp nope", "date"),
+     ('!!int ""', "int"), ("!!int x", "int"), ('!!float ""', "float")],
+)
+def test_explicit_tag_with_a_value_it_does_not_fit_is_rl002(value, what):
+    doc = parse_text(f"rules:\n  - a: {value}\n", "t.yaml")
+    [prob] = doc.problems
+    assert prob.code == "RL002" and prob.line == 2
+    assert f"is not a valid {what}" in prob.message and "tag" in prob.message
+    assert isinstance(doc.data["rules"][0]["a"], BadScalar)
 
 
 def test_depth_cap_is_rl001_not_a_crash():

@@ -7,13 +7,13 @@ cases. ``expect`` is an action, ``none`` (no rule matches), a rule id, or explic
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rulelint.evaluate import Decision, decide
 from rulelint.load.config import ConfigError
+from rulelint.load.events import parse_event  # noqa: F401  (its old home)
 from rulelint.load.files import display_path
 from rulelint.load.loading import LocDict, LocList, load_file
 from rulelint.load.project import Project, RuleSet
@@ -43,23 +43,6 @@ class TestRun:
     @property
     def failed(self) -> list[CaseResult]:
         return [r for r in self.results if not r.passed]
-
-
-def parse_event(text: str) -> dict[str, Any]:
-    """``--event '{"plan": "pro"}'`` or ``--event @event.json``."""
-    if text.startswith("@"):
-        p = Path(text[1:])
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read event file {p}: {exc.strerror or exc}") from None
-    try:
-        event = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"--event is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
-    if not isinstance(event, dict):
-        raise ConfigError("--event must be a JSON object like {\"plan\": \"pro\"}")
-    return event
 
 
 def pick_ruleset(project: Project, name: str | None) -> RuleSet:
@@ -141,7 +124,11 @@ def run_tests(project: Project, files: list[Path], ruleset: str | None, cwd: Pat
         doc = load_file(path, display)
         bad = [p for p in doc.problems if p.severity is None]
         if bad:
-            run.errors.append(f"{display}:{bad[0].line or 1}: {bad[0].message}")
+            where = f"{display}:{bad[0].line}" if bad[0].line else display
+            message = bad[0].message
+            if bad[0].line is None:  # the file itself (missing, a device...): say it once
+                message = message.removeprefix(f"{display} ")
+            run.errors.append(f"{where}: {message}")
             continue
         data = doc.data
         rs_name = ruleset

@@ -42,13 +42,32 @@ PathsArg = Annotated[
 ]
 
 
-def parse_today(value: str | None) -> dt.date | None:
+# Dates an option may name. Git dates start at the Unix epoch; a century of headroom below
+# Python's last date leaves room for every "today plus N days" the passes compute (review
+# and expiry windows, forecasts), so no date arithmetic can overflow.
+MIN_DATE = dt.date(1970, 1, 1)
+MAX_DATE = dt.date(9899, 12, 31)
+MAX_WINDOW_DAYS = 36_525  # a century, for day counts given as options
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    """An ISO date given to ``option``; a usage error (exit 2) naming the option when it is
+    not one or is outside MIN_DATE..MAX_DATE."""
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"--today {value!r} is not a date; use YYYY-MM-DD") from None
+        raise ConfigError(f"{option} {value!r} is not a date; use YYYY-MM-DD") from None
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ConfigError(
+            f"{option} {value} is out of range: use a date from {MIN_DATE} to {MAX_DATE}"
+        )
+    return day
+
+
+def parse_today(value: str | None) -> dt.date | None:
+    return parse_date(value, "--today")
 
 
 def make_console(color: Color = Color.auto, *, stderr: bool = False, machine: bool = False) -> Console:
@@ -96,6 +115,8 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise fail("interrupted", 130) from None
         except BrokenPipeError:
             raise typer.Exit(2) from None
+        except MemoryError:  # every reader caps what it reads; this is the last line of defence
+            raise fail("out of memory: is the input what you meant to give?") from None
         except Exception as exc:  # the top-level boundary: nothing escapes as a traceback
             if debug:
                 traceback.print_exc()

@@ -23,8 +23,9 @@ from rulelint.cli.common import (
 )
 from rulelint.engine import load_rules
 from rulelint.load.config import ConfigError, resolve_settings
+from rulelint.load.events import parse_event
 from rulelint.render.text import format_event
-from rulelint.ruletests import find_test_files, parse_event, pick_ruleset, run_tests
+from rulelint.ruletests import find_test_files, pick_ruleset, run_tests
 
 RulesetOpt = Annotated[str | None, typer.Option("--ruleset", help="Ruleset to use when several are loaded.")]
 
@@ -45,24 +46,39 @@ def _warn_load_errors(project, console) -> None:
 @guarded
 def eval_cmd(
     paths: PathsArg = None,
-    event: Annotated[str, typer.Option("--event", "-e", help="The event as JSON, or @file.json.")] = ...,
+    event: Annotated[str | None, typer.Option("--event", "-e", help="The event as JSON, @file.json, or @- (stdin).", show_default=False)] = None,
+    events: Annotated[str | None, typer.Option("--events", metavar="FILE.jsonl", help="Many events, one JSON object per line (- for stdin): one answer per line, the rules loaded once.", show_default=False)] = None,
     ruleset: RulesetOpt = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    format: Annotated[str | None, typer.Option("--format", "-f", help="text or json (default: text; JSON Lines with --events).", show_default=False)] = None,
     config: ConfigOpt = None,
     color: ColorOpt = Color.auto,
     debug: DebugOpt = False,
 ) -> None:
-    """Show the decision for one event: the deciding rule(s), and the rules that matched but lost."""
-    if format not in ("text", "json"):
-        raise ConfigError(f"--format {format!r}: use text or json")
-    ev = parse_event(event)
+    """Show the decision for one event: the deciding rule(s), and the rules that matched but lost.
+
+    With --events, decide every event of a JSON Lines file: one JSON line out per line in
+    ({"event", "decision", "deciding", "matched"}), or a table with --format text. A line that
+    is not an event gets {"line", "error"} and a message on stderr; the rest are still
+    decided, and the exit code is then 2."""
+    if (event is None) == (events is None):
+        raise ConfigError("give one of --event JSON|@file.json|@- or --events FILE.jsonl|-")
+    fmt = format or ("json" if events is not None else "text")
+    if fmt not in ("text", "json"):
+        raise ConfigError(f"--format {fmt!r}: use text or json")
+    ev = parse_event(event) if event is not None else None
     settings = resolve_settings(config=config)
     project = load_rules(list(paths) if paths else None, settings)
     rs = pick_ruleset(project, ruleset)
+    if events is not None:
+        _warn_load_errors(project, make_console(color, stderr=True))
+        bad = eval_many(rs, events, fmt, color)
+        if bad:
+            raise typer.Exit(2)
+        return
     from rulelint.evaluate import decide
 
     d = decide(rs, ev)
-    if format == "json":
+    if fmt == "json":
         print(json.dumps({
             "decision": d.actions,
             "deciding": [r.id for r in d.deciding],
@@ -80,6 +96,71 @@ def eval_cmd(
         console.print(f"  decided by {r.id!r} ({r.file}:{r.line}, priority {r.rule.priority})")
     for r in d.lost:
         console.print(Text(f"  also matched {r.id!r} ({r.file}:{r.line}) -> {r.action}, but lost", style="dim"))
+
+
+def eval_many(rs, source: str, fmt: str, color: Color) -> int:
+    """Decide every event of ``source`` (JSON Lines; ``-`` is stdin) and print the answers;
+    the number of lines that were not events."""
+    from rulelint.evaluate import EventIndex, decide_indexed
+    from rulelint.load.events import BadEvent, iter_events
+
+    shown = "stdin" if source == "-" else source
+    index = EventIndex(rs)
+    rows = iter_events(source)
+    bad: list[BadEvent] = []
+    if fmt == "json":
+        out = sys.stdout
+        dumps = json.dumps
+        buffer: list[str] = []
+        for _line, ev in rows:
+            if isinstance(ev, BadEvent):
+                bad.append(ev)
+                print(f"rulelint: error: {shown}:{ev.line}: {ev.message}", file=sys.stderr)
+                buffer.append(dumps({"line": ev.line, "error": ev.message}))
+            else:
+                d = decide_indexed(rs, ev, index)
+                buffer.append(dumps({
+                    "event": ev,
+                    "decision": d.actions,
+                    "deciding": [r.id for r in d.deciding],
+                    "matched": [r.id for r in d.matched],
+                }, ensure_ascii=False))
+            if len(buffer) >= 512:
+                out.write("\n".join(buffer) + "\n")
+                buffer.clear()
+        if buffer:
+            out.write("\n".join(buffer) + "\n")
+        out.flush()
+    else:
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+        for name in ("line", "event", "decision", "decided by", "also matched"):
+            table.add_column(name, overflow="fold")
+        for line, ev in rows:
+            if isinstance(ev, BadEvent):
+                bad.append(ev)
+                table.add_row(str(line), Text(ev.message, style="red"), Text("error", style="bold red"), "", "")
+                continue
+            d = decide_indexed(rs, ev, index)
+            table.add_row(
+                str(line),
+                format_event(ev),
+                ", ".join(d.actions) if d.actions else Text("none", style="dim"),
+                ", ".join(r.id for r in d.deciding),
+                ", ".join(r.id for r in d.lost),
+            )
+        make_console(color).print(table)
+        for ev in bad:
+            print(f"rulelint: error: {shown}:{ev.line}: {ev.message}", file=sys.stderr)
+    if bad:
+        print(
+            f"rulelint: error: {len(bad)} line{'s' if len(bad) != 1 else ''} of {shown} "
+            f"{'were' if len(bad) != 1 else 'was'} not an event (first: line {bad[0].line}); "
+            "the others were decided",
+            file=sys.stderr,
+        )
+    return len(bad)
 
 
 @app.command("test")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from typing import Annotated
 
 import typer
 
 from rulelint.cli import app
 from rulelint.cli.common import (
+    MAX_WINDOW_DAYS,
     Color,
     ColorOpt,
     ConfigOpt,
@@ -18,6 +20,7 @@ from rulelint.cli.common import (
     PathsArg,
     guarded,
     make_console,
+    parse_date,
     parse_today,
 )
 from rulelint.history import growth as history
@@ -26,22 +29,13 @@ from rulelint.load.files import discover
 from rulelint.load.project import load_project
 
 
-def _since(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--since {value!r} is not a date; use YYYY-MM-DD") from None
-
-
 @app.command("history")
 @guarded
 def history_cmd(
     paths: PathsArg = None,
     since: Annotated[str | None, typer.Option("--since", help="Show history from this date (YYYY-MM-DD).")] = None,
     ruleset: Annotated[str | None, typer.Option("--ruleset", help="Only this ruleset.")] = None,
-    window_days: Annotated[int, typer.Option("--window-days", min=2, help="Fit the trend over this many recent days.")] = history.DEFAULT_WINDOW_DAYS,
+    window_days: Annotated[int, typer.Option("--window-days", min=2, max=MAX_WINDOW_DAYS, help="Fit the trend over this many recent days.")] = history.DEFAULT_WINDOW_DAYS,
     format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     max_rules: Annotated[int | None, typer.Option("--max-rules", min=0, help="Cap for every ruleset (overrides config and headers).")] = None,
     today: Annotated[str | None, typer.Option("--today", help="Date to project from (YYYY-MM-DD; default: today).")] = None,
@@ -53,7 +47,7 @@ def history_cmd(
     if format not in ("text", "json"):
         raise ConfigError(f"--format {format!r}: use text or json")
     settings = resolve_settings(config=config, today=parse_today(today), max_rules=max_rules)
-    start = _since(since)
+    start = parse_date(since, "--since")
     sources, _ = discover(list(paths) if paths else None, settings)
     project = load_project(sources, settings) if sources else None
     root = history.repo_for(project, settings)
@@ -77,6 +71,9 @@ def history_cmd(
             names = ", ".join(h.name for h in report.rulesets) or "none"
             raise ConfigError(f"--ruleset {ruleset!r}: no such ruleset (known: {names})")
         report.rulesets = chosen
+    note = report.future_note()
+    if note:  # a run-level note: stderr, in every format
+        print(f"rulelint: note: {note}", file=sys.stderr)
     if format == "json":
         typer.echo(json.dumps(history.to_dict(report), indent=2, ensure_ascii=False))
         return

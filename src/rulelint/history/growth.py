@@ -42,6 +42,9 @@ class Walk:
     series: dict[str, list[Point]] = field(default_factory=dict)
     touches: Counter = field(default_factory=Counter)  # ruleset -> commits that touched it
     unreadable: int = 0  # file versions that were not valid YAML (count carried forward)
+    # commits dated after today (a wrong clock): their changes are replayed, so the counts
+    # after them are right, but they get no point of their own (see ``_replay``)
+    future: list[tuple[str, dt.date]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -165,6 +168,7 @@ def walk(
 
 def _replay(result: Walk, commits: list[_Commit], settings: Settings) -> None:
     root = result.root
+    today = settings.today
     counts: dict[str, FileCount] = {}  # blob -> what it says
     names: dict[tuple[str, str | None], str] = {}
     state: dict[str, tuple[str, int]] = {}  # path -> (ruleset, rules)
@@ -220,6 +224,13 @@ def _replay(result: Walk, commits: list[_Commit], settings: Settings) -> None:
                     state.pop(path, None)
             if touched:
                 result.commits += 1
+            if c.day > today:
+                # a commit dated in the future is not charted: plotting it would stretch
+                # the time axis to its date and every later point with it (days only grow);
+                # its changes show from the next commit dated today or earlier
+                if touched:
+                    result.future.append((c.sha, c.day))
+                continue
             for name in touched:
                 day = max(c.day, last_day.get(name, c.day))
                 last_day[name] = day
@@ -310,6 +321,20 @@ class HistoryReport:
     commits: int
     unreadable: int
     rulesets: list[RulesetHistory]
+    future: list[tuple[str, dt.date]] = field(default_factory=list)  # Walk.future
+
+    def future_note(self) -> str | None:
+        """The run-level note about commits dated after today, or None."""
+        if not self.future:
+            return None
+        n = len(self.future)
+        sha, day = max(self.future, key=lambda f: f[1])
+        return (
+            f"{n} commit{'s' if n != 1 else ''} touching the rule files "
+            f"{'are' if n != 1 else 'is'} dated after today ({self.today}), the latest "
+            f"{day} ({sha[:12]}): not charted (a wrong clock?); "
+            f"{'their' if n != 1 else 'its'} changes count from the next commit"
+        )
 
 
 def repo_for(project: Project | None, settings: Settings) -> Path | None:
@@ -352,7 +377,7 @@ def build(
         if since is not None:
             h.points = [p for p in h.points if p.day >= since] or h.points[-1:]
         out.append(h)
-    return HistoryReport(root, today, window_days, since, w.commits, w.unreadable, out)
+    return HistoryReport(root, today, window_days, since, w.commits, w.unreadable, out, w.future)
 
 
 def project_forecasts(
@@ -396,6 +421,7 @@ def to_dict(report: HistoryReport) -> dict[str, Any]:
         "window_days": report.window_days,
         "since": report.since.isoformat() if report.since else None,
         "commits": report.commits,
+        "future_commits": [{"commit": sha, "date": day.isoformat()} for sha, day in report.future],
         "rulesets": [
             {
                 "name": h.name,

@@ -68,8 +68,11 @@ def _scalar(field: str, v: Any) -> Any:
     if isinstance(v, BadScalar):
         raise AlreadyReported(field)
     if isinstance(v, bool | int | str):
-        if isinstance(v, str) and len(v) > MAX_VALUE_LENGTH:
-            raise ConditionError(f"{field}: a value is longer than {MAX_VALUE_LENGTH} characters")
+        if isinstance(v, str):
+            if len(v) > MAX_VALUE_LENGTH:
+                raise ConditionError(f"{field}: a value is longer than {MAX_VALUE_LENGTH} characters")
+            if type(v) is not str:  # a WrittenTimestamp: the text as written
+                return str(v)
         return v
     if isinstance(v, dt.date):  # `release: 2026-01-01` is a date in YAML; match it as text
         return v.isoformat()

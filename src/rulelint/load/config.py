@@ -308,8 +308,9 @@ def resolve_settings(
     if config is not None:
         if config.is_dir():
             raise ConfigError(f"--config {config} is a directory; name the rulelint.yaml file")
-        if not config.is_file():
-            raise ConfigError(f"config file {config} does not exist")
+        if not config.is_file():  # the read itself goes through util/userfile.py
+            what = "is not a regular file" if config.exists() else "does not exist"
+            raise ConfigError(f"config file {config} {what}")
         path: Path | None = config.resolve()
     else:
         path = discover_config(cwd)

@@ -28,6 +28,7 @@ names the file and line.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import gzip
@@ -41,10 +42,12 @@ from typing import Any
 
 from rulelint.load.config import ConfigError
 from rulelint.load.files import display_path
+from rulelint.util.userfile import open_user_file
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 MIN_TOLERATED_BAD_ROWS = 10
+MAX_LINE_CHARS = 1 << 20  # one row of a hit log; a longer line is a broken row
 _EPOCH = re.compile(r"^\d+(\.\d+)?$")
 _UTC = dt.UTC
 _MS_THRESHOLD = 10**12
@@ -183,27 +186,35 @@ def _text(value: Any, what: str) -> str:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _open(path: Path) -> io.TextIOBase:
-    raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+@contextlib.contextmanager
+def _open(path: Path, display: str) -> Iterator[io.TextIOBase]:
+    """The log as text, after ``util/userfile.py``'s checks (a regular file: never a device,
+    a FIFO or a directory). It is streamed, so its size is not capped; each line is
+    (``MAX_LINE_CHARS``)."""
+    with open_user_file(path, "hit log", display) as raw:
+        inner: Any = gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix == ".gz" else raw
+        with io.TextIOWrapper(inner, encoding="utf-8-sig", newline="") as text:
+            yield text
 
 
 def _inner_suffix(path: Path) -> str:
     return Path(path.stem).suffix.lower() if path.suffix == ".gz" else path.suffix.lower()
 
 
-def _is_jsonl(path: Path) -> bool:
+def _is_jsonl(path: Path, display: str) -> bool:
     suffix = _inner_suffix(path)
     if suffix in JSONL_SUFFIXES:
         return True
     if suffix in CSV_SUFFIXES:
         return False
-    with _open(path) as fh:
-        for line in fh:
+    with _open(path, display) as fh:
+        while True:
+            line = fh.readline(MAX_LINE_CHARS)
+            if not line:
+                return False
             s = line.strip()
             if s:
                 return s.startswith("{")
-    return False
 
 
 class _Reader:
@@ -275,7 +286,8 @@ def _read_csv(fh: io.TextIOBase, reader_state: _Reader) -> None:
     log = reader_state.log
     header_line = ""
     line_no = 0
-    for header_line in fh:
+    lines = _bounded(fh, log.display)
+    for header_line in lines:
         line_no += 1
         if header_line.strip():
             break
@@ -303,7 +315,7 @@ def _read_csv(fh: io.TextIOBase, reader_state: _Reader) -> None:
     log.has_ruleset = "ruleset" in idx
     i_id = idx["rule_id"]
     i_rs = idx.get("ruleset")
-    reader = csv.reader(fh, delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     base = line_no
     if "timestamp" in idx:
         i_ts = idx["timestamp"]
@@ -383,8 +395,42 @@ def _per_hit_rows(reader, base: int, width: int, i_id: int, i_ts: int, i_rs: int
         log.forms.add("per-hit")
 
 
+def _lines(fh: io.TextIOBase) -> Iterator[tuple[int, str | None]]:
+    """(number, line) for each line; None for a line longer than MAX_LINE_CHARS, whose
+    rest is skipped without holding it."""
+    number = 0
+    while True:
+        line = fh.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+            while True:
+                rest = fh.readline(MAX_LINE_CHARS)
+                if not rest or rest.endswith("\n"):
+                    break
+            yield number, None
+            continue
+        yield number, line
+
+
+def _bounded(fh: io.TextIOBase, display: str) -> Iterator[str]:
+    """The lines of a CSV log; a line longer than MAX_LINE_CHARS ends the read with an
+    error naming it (csv would refuse its field anyway), without holding it."""
+    for number, line in _lines(fh):
+        if line is None:
+            raise ConfigError(
+                f"{display}:{number}: line longer than {MAX_LINE_CHARS:,} characters: "
+                "not a hit log rulelint can read"
+            )
+        yield line
+
+
 def _read_jsonl(fh: io.TextIOBase, state: _Reader) -> None:
-    for line_no, line in enumerate(fh, start=1):
+    for line_no, line in _lines(fh):
+        if line is None:
+            state.bad(line_no, f"line longer than {MAX_LINE_CHARS:,} characters")
+            continue
         s = line.strip()
         if not s:
             continue
@@ -410,14 +456,11 @@ def load_hits(path: Path, cwd: Path | None = None) -> HitLog:
     """Read a hit log (see the module doc). Problems with the file itself are ConfigErrors
     naming the file (and line); a few malformed rows are skipped and counted."""
     display = display_path(path.absolute(), cwd) if cwd else str(path)
-    if not path.is_file():
-        what = "is a directory" if path.is_dir() else "does not exist"
-        raise ConfigError(f"hit log {display} {what}")
     log = HitLog(path, display)
     state = _Reader(log)
     try:
-        jsonl = _is_jsonl(path)
-        with _open(path) as fh:
+        jsonl = _is_jsonl(path, display)
+        with _open(path, display) as fh:
             if jsonl:
                 _read_jsonl(fh, state)
             else:

@@ -17,6 +17,7 @@ plain Python values by a small iterative builder:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import ScalarNode
+
+from rulelint.util.userfile import UserFileError, read_user_bytes
 
 try:  # libyaml when present, the pure-Python parser otherwise; both speak the same events
     from yaml import CSafeLoader as _Loader
@@ -106,10 +109,33 @@ class YamlDocument:
 
 
 class BadScalar(str):
-    """A scalar that failed to convert (``2026-02-30``); already reported, so later
-    validation must not report it again."""
+    """A scalar that failed to convert (a 5,000-digit integer, ``!!bool maybe``); already
+    reported, so later validation must not report it again. It holds the text as written
+    and the explicit tag, if any, so a writer can put it back as it was."""
+
+    tag: str | None = None
+
+
+class WrittenTimestamp(str):
+    """A plain scalar that YAML 1.1 would read as a timestamp (``2026-01-01 10:00:00``,
+    ``2025-04-01``), kept as the text the user wrote, exactly as written.
+
+    In a condition it is that string (``when: 2026-01-01 10:00:00`` matches the event value
+    ``"2026-01-01 10:00:00"``, not a reformatted ISO text); a date field of the schema
+    (``created``, ``reviewed``, ``expires``) reads it as a date (``as_date``). A writer puts
+    it back plain, as it was written."""
 
     __slots__ = ()
+
+    def as_date(self) -> dt.date:
+        """The date it names (the date part of a date-time); ValueError if it names none
+        (``2026-02-30``)."""
+        try:
+            value = _CONSTRUCT[_TAG + "timestamp"](_CONSTRUCTOR, ScalarNode(_TAG + "timestamp", self))
+        except (ValueError, OverflowError, AttributeError, TypeError) as exc:
+            detail = str(exc).splitlines()[0] if str(exc) else "not a date"
+            raise ValueError(f"{short(str(self))} is not a valid date ({detail})") from None
+        return value.date() if isinstance(value, dt.datetime) else value
 
 
 class _Fatal(Exception):
@@ -132,32 +158,69 @@ def _resolve_plain(value: str) -> str:
     return _TAG + "str"
 
 
+_TIMESTAMP = _TAG + "timestamp"
+# what a constructor raises on text its tag does not fit: ``!!bool maybe`` is a KeyError,
+# ``!!int ""`` an IndexError, ``!!timestamp nope`` an AttributeError (PyYAML's own bugs)
+_CONVERSION_ERRORS = (
+    ValueError, ConstructorError, OverflowError, KeyError, IndexError, AttributeError, TypeError,
+)
+
+
 def _scalar(event: yaml.ScalarEvent, problems: list[YamlProblem]) -> Any:
     tag = event.tag
     plain, _quoted = event.implicit
+    explicit = False
     if tag is None or tag == "!":
         if event.style or not plain or tag == "!":
             return event.value
         tag = _resolve_plain(event.value)
         if tag in (_TAG + "str", _TAG + "merge", _TAG + "value"):  # "<<" and "=" are text
             return event.value
+        if tag == _TIMESTAMP:  # the text as written (see WrittenTimestamp)
+            return WrittenTimestamp(event.value)
     elif tag not in _SCALAR_TAGS:
         raise _Fatal(_unsupported_tag(tag, event))
+    else:
+        explicit = True
     try:
         return _CONSTRUCT[tag](_CONSTRUCTOR, ScalarNode(tag, event.value))
-    except (ValueError, ConstructorError, OverflowError) as exc:
-        what = {"timestamp": "date"}.get(tag.removeprefix(_TAG), tag.removeprefix(_TAG))
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        problems.append(
-            YamlProblem(
-                "RL002",
-                f"{short(event.value)} is not a valid {what} ({short(detail, 80)}); "
-                "quote it if it is text",
-                event.start_mark.line + 1,
-                event.start_mark.column + 1,
+    except _CONVERSION_ERRORS as exc:
+        name = tag.removeprefix(_TAG)
+        what = {"timestamp": "date", "bool": "true/false"}.get(name, name)
+        if explicit:
+            message = (
+                f"{short(event.value)} is not a valid {what}, as its tag !!{name} says it must "
+                "be: fix the value or remove the tag"
             )
+        else:
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            message = (
+                f"{short(event.value)} is not a valid {what} ({short(detail, 80)}); "
+                "quote it if it is text"
+            )
+        problems.append(
+            YamlProblem("RL002", message, event.start_mark.line + 1, event.start_mark.column + 1)
         )
-        return BadScalar(event.value)
+        bad = BadScalar(event.value)
+        if explicit:
+            bad.tag = tag
+        return bad
+
+
+def _represent_bad(dumper: yaml.SafeDumper, data: BadScalar) -> yaml.Node:
+    """Written back as the user wrote it: the same text, under its explicit tag if it had
+    one (``!!bool maybe``), else plain (``99999...`` stays the digits it was)."""
+    text = str(data)
+    return dumper.represent_scalar(data.tag or _resolve_plain(text), text)
+
+
+def _represent_timestamp(dumper: yaml.SafeDumper, data: WrittenTimestamp) -> yaml.Node:
+    return dumper.represent_scalar(_TIMESTAMP, str(data))
+
+
+# every SafeDumper (and subclass made after this import) writes these two as they were read
+yaml.add_representer(BadScalar, _represent_bad, Dumper=yaml.SafeDumper)
+yaml.add_representer(WrittenTimestamp, _represent_timestamp, Dumper=yaml.SafeDumper)
 
 
 def _unsupported_tag(tag: str, event: yaml.Event) -> YamlProblem:
@@ -382,27 +445,12 @@ _BOM = "\ufeff"
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, list[YamlProblem]]:
-    """Read a file as UTF-8 text, or say precisely why not."""
+    """Read a file as UTF-8 text, or say precisely why not (a directory, a FIFO or device,
+    too large, unreadable: ``util/userfile.py``)."""
     try:
-        if path.is_dir():
-            return None, [YamlProblem("RL001", f"{display} is a directory, not a rule file")]
-        if path.exists() and not path.is_file():
-            return None, [
-                YamlProblem("RL001", f"{display} is not a regular file (a pipe or device?)")
-            ]
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [
-                YamlProblem(
-                    "RL001",
-                    f"file is {size / 2**20:.0f} MiB; rulelint reads rule files up to "
-                    f"{MAX_FILE_BYTES // 2**20} MiB",
-                )
-            ]
-        raw = path.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return None, [YamlProblem("RL001", f"cannot read {display}: {reason}")]
+        raw = read_user_bytes(path, "", MAX_FILE_BYTES, shown=display)
+    except UserFileError as exc:
+        return None, [YamlProblem("RL001", str(exc))]
     return decode(raw)
 
 

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from rulelint.load.loading import BadScalar, LocDict, LocList
+from rulelint.load.loading import BadScalar, LocDict, LocList, WrittenTimestamp
 from rulelint.util.spelling import closest
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
@@ -42,6 +42,8 @@ def _int_to_str(v: Any) -> Any:
 
 
 def _date_only(v: Any) -> Any:
+    if isinstance(v, WrittenTimestamp):  # `created: 2025-04-01` as written: the date it names
+        return v.as_date()
     if isinstance(v, dt.datetime):
         return v.date()
     return v

@@ -16,6 +16,7 @@ File format (JSON)::
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +25,10 @@ from typing import Any
 from rulelint.report.findings import Finding
 from rulelint.util.atomicio import write_atomic
 from rulelint.util.errors import ConfigError
+from rulelint.util.userfile import read_user_text
 
 VERSION = 1
+MAX_BASELINE_BYTES = 512 << 20  # about 1.5 million findings
 STALE_CODE = "RL902"
 
 
@@ -125,20 +128,21 @@ def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
 def load_baseline(path: Path, display: str | None = None) -> Baseline:
     """Read a baseline file; a clear ConfigError (exit 2) naming file and line otherwise."""
     display = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         raise ConfigError(
             f"baseline file {display} does not exist; create it with --write-baseline {display}"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise ConfigError(f"cannot read baseline file {display}: {reason}") from None
+        )
+    text = read_user_text(path, "baseline file", MAX_BASELINE_BYTES, shown=display)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{display}:{exc.lineno}: baseline file is not valid JSON: {exc.msg}"
+        ) from None
+    except (RecursionError, ValueError):  # nested past the recursion limit, a huge integer
+        raise ConfigError(
+            f"{display}: not a rulelint baseline (JSON nested too deeply or an integer too "
+            "long to read); write one with --write-baseline"
         ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("findings"), list):
         raise ConfigError(
