@@ -19,6 +19,7 @@ class Suggestion:
     verified: bool
     difference: Difference | None = None
     leftovers: dict[str, list[str]] = field(default_factory=dict)  # why -> rule ids
+    frees: dict[str, int] | None = None  # slots each flag frees (``merge.plan_all``), if known
 
     @property
     def ruleset(self) -> RuleSet:
@@ -100,7 +101,11 @@ def suggest(
     keys: list[str] | tuple[str, ...],
     include_redundant: bool = False,
     target: int | None = None,
+    include_shadowed: bool = False,
+    plan: Plan | None = None,
 ) -> Suggestion:
-    plan = plan_merges(rs, keys, include_redundant, target)
+    """``plan``: one made already with these options (``merge.plan_all``), proved here."""
+    if plan is None:
+        plan = plan_merges(rs, keys, include_redundant, target, include_shadowed=include_shadowed)
     diff = verify(plan) if (plan.groups or plan.removed) else None
     return Suggestion(plan, diff is None, diff)
