@@ -31,7 +31,7 @@ def _suggest(cli: Cli, files: list[str], cwd: Path, *flags: str) -> list[dict]:
     result = cli("suggest-merge", *files, *flags, "--format", "json", cwd=cwd)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    return doc["rulesets"] if "rulesets" in doc else [doc]
+    return doc.get("rulesets", [doc])
 
 
 def assert_agree(cli: Cli, files: list[str], cwd: Path) -> dict[str, dict[str, int]]:
