@@ -544,8 +544,20 @@ class _Comparison:
         parts.append((None, remaining))
         return parts
 
+    def _only_globs_meeting(self, changed: list[RuleEntry]) -> None:
+        """Decisions can differ only inside the boxes of changed rules: a glob rule that
+        meets none of them (over-approximated) cannot make the comparison inexact."""
+        if not self.globs:
+            return
+        keep = {
+            r.id for r in self.old_live + self.new_live
+            if not r.exact and any(box_meets(r.box, c.box) for c in changed)
+        }
+        self.globs = [g for g in self.globs if g in keep]
+
     def first_match(self) -> None:
         old_changed, new_changed = self.changed()
+        self._only_globs_meeting(old_changed + new_changed)
         focus: dict[frozenset, dict] = {}
         for r in old_changed + new_changed:
             focus.setdefault(box_key(r.box), r.box)
@@ -574,6 +586,7 @@ class _Comparison:
             # action a applies where a rule with action a matches: only changed rules can
             # make that differ
             old_changed, new_changed = self.changed()
+            self._only_globs_meeting(old_changed + new_changed)
             old_reg = [[r.box] for r in self.old_live]
             new_reg = [[r.box] for r in self.new_live]
             self._one_way(old_changed, [[r.box] for r in old_changed], self.new_live, new_reg,

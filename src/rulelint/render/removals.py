@@ -55,3 +55,39 @@ def more_line(frees: dict[str, int], freed: int) -> str:
             what = f"{extra} more slot{'s' if extra != 1 else ''}" if not parts else f"{extra} more"
             parts.append(f"--{flag.replace('_', '-')} frees {what}")
     return ", ".join(parts)
+
+
+def render_removal_text(results: list[Any], console) -> None:
+    """``rulelint remove``: per ruleset the rules removed, the counts, and every decision
+    that changes with its witness, or "no decision changed"."""
+    from rich.text import Text
+
+    from rulelint.render.diff import NO_DECISION, change_summary
+    from rulelint.render.text import format_event
+
+    def say(*objects) -> None:
+        console.print(*objects, soft_wrap=True)
+
+    for res in results:
+        rs = res.ruleset
+        cap = f" of {rs.max_rules}" if rs.max_rules else ""
+        n = len(res.removed)
+        say(Text(f"{rs.name} ({rs.semantics}): remove {n} rule{'s' if n != 1 else ''}, "
+                 f"{res.before} → {res.after}{cap}", style="bold"))
+        for r in res.removed:
+            codes = f" [{', '.join(res.why[id(r)])}]" if id(r) in res.why else ""
+            owner = f", {r.rule.owner}" if r.rule.owner else ""
+            say(f"  - {r.id} ({r.file}:{r.id_line or r.line}{owner}){codes}")
+        d = res.impact
+        if d.decisions:
+            k = len(d.decisions)
+            say(Text(f"  {k} decision change{'s' if k != 1 else ''}:", style="bold yellow"))
+            for c in d.decisions:
+                say(f"    {change_summary(c, rs.semantics == 'first-match')}")
+                say(Text(f"      witness: {format_event(c.witness)}", style="dim"))
+            if d.truncated:
+                say(Text("    … more changes not listed", style="dim"))
+        elif d.complete:
+            say(Text(f"  {NO_DECISION}", style="green"))
+        for note in d.notes:
+            say(Text(f"  note: {note}", style="yellow"))
