@@ -17,8 +17,8 @@ from typing import Any
 
 from rulelint.algebra.index import OverlapIndex
 from rulelint.compare.semdiff import RulesetDiff, _Live, diff_ruleset
-from rulelint.consolidate.redundant import Removals
 from rulelint.consolidate.merge import Plan, Removal
+from rulelint.consolidate.redundant import Removals
 from rulelint.consolidate.rewrite import FileEdit, _encoded, plan_edits
 from rulelint.engine import analyse, apply_suppressions, make_enabled
 from rulelint.load.config import ConfigError, Settings
