@@ -131,3 +131,17 @@ def test_never_deciding_matches_brute_force(spec: MergeSet) -> None:
 @given(spec=dense_sets())
 def test_never_deciding_matches_brute_force_dense(spec: MergeSet) -> None:
     _check(spec)
+
+
+def test_only_dead_rules_added_is_no_change_even_with_globs(repo: Repo) -> None:
+    glob = "  - id: g\n    action: allow\n    match: {email: {glob: '*x*@example.com'}}\n"
+    repo.write("rules.yaml", BASE + glob)
+    repo.commit("glob")
+    repo.write("rules.yaml", BASE + glob + "  - id: late\n    action: keep\n    match: {plan: pro}\n")
+    [rs] = json.loads(diff("HEAD", "--format", "json")[1])["rulesets"]
+    assert rs["complete"] is True and rs["no_decision_changed"] is True and rs["notes"] == []
+    assert "no decision changed" in diff("HEAD")[1]
+    # a rule that decides: the glob keeps the answer open, as before
+    repo.write("rules.yaml", BASE + glob + "  - id: ent\n    action: keep\n    match: {plan: enterprise}\n")
+    [rs] = json.loads(diff("HEAD", "--format", "json")[1])["rulesets"]
+    assert rs["never_decides"] == [] and rs["complete"] is False

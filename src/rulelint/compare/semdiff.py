@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +171,7 @@ def diff_ruleset(old: RuleSet | None, new: RuleSet | None, name: str) -> Ruleset
         cmp.first_match()
     else:
         cmp.action_sets()
-    if not cmp.exact:
+    if not cmp.exact and not (not d.decisions and _only_dead_added(old_rs, new_rs, d)):
         d.complete = False
         d.notes.append(cmp.why_inexact())
     d.decisions.sort(key=lambda c: (
@@ -306,6 +306,20 @@ def _decision_signature(rs: RuleSet) -> list[tuple]:
         (r.action, json.dumps(r.rule.match, sort_keys=True, default=str))
         for r in rs.rules if r.live
     ]
+
+
+def _only_dead_added(old: RuleSet, new: RuleSet, d: RulesetDiff) -> bool:
+    """First-match: is the change only added rules that never decide? Then no decision
+    changed, exactly (an event's first match decides it), whatever globs leave open."""
+    if old.semantics != "first-match" or new.semantics != "first-match" or d.removed or d.edited:
+        return False
+    added = {c.id for c in d.added}
+    if not added or {n.rule.id for n in d.never_decides if n.kind == "added"} != added:
+        return False
+    if old.domains != new.domains:
+        return False
+    rest = replace(new, rules=[r for r in new.rules if r.id not in added])
+    return _decision_signature(old) == _decision_signature(rest)
 
 
 def _same_rules(old: RuleSet, new: RuleSet) -> bool:

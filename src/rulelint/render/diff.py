@@ -114,7 +114,8 @@ def render_text(sd: SemDiff, console: Console) -> None:
                     line.append(f"  changed: {', '.join(ch.keys)}", style="dim")
                 console.print(line)
         for n in d.never_decides:
-            console.print(Text(f"  {never_line(n, d.semantics == 'first-match')}", style="yellow"))
+            console.print(Text(f"  {never_line(n, d.semantics == 'first-match')}", style="yellow"),
+                          soft_wrap=True)
         if d.decisions:
             n = len(d.decisions)
             console.print(Text(
