@@ -23,7 +23,7 @@ from rulelint.cli.common import (
     make_console,
     parse_today,
 )
-from rulelint.consolidate.merge import plan_all
+from rulelint.consolidate.merge import plan_all, too_large_for_frees
 from rulelint.consolidate.rewrite import (
     apply_edits,
     dump_rule,
@@ -202,12 +202,13 @@ def suggest_merge_cmd(
     results = []
     for name in names:
         rs = project.rulesets[name]
-        if target is None:  # every flag's plan: this one's and what the others would free
-            plans = plan_all(rs, keys)
-            flag = "include_shadowed" if include_shadowed else (
-                "include_redundant" if include_redundant else "merge")
+        flag = "include_shadowed" if include_shadowed else (
+            "include_redundant" if include_redundant else "merge")
+        large = too_large_for_frees(rs)
+        if target is None and not (large and flag != "merge"):
+            plans = plan_all(rs, keys)  # this plan and what the other flags free
             s = suggest(rs, keys, plan=plans[flag])
-            s.frees = {k: p.freed for k, p in plans.items()}
+            s.frees = {k: (p.freed if p is not None else None) for k, p in plans.items()}
         else:
             s = suggest(rs, keys, include_redundant, target, include_shadowed)
         if target is not None and s.plan.after > target:

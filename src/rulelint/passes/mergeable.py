@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import yaml
 
+from rulelint.consolidate import merge
 from rulelint.consolidate.merge import FLAGS, plan_all
 from rulelint.passes import Pass, live_index
 from rulelint.report.findings import Finding, LazyContent
@@ -127,9 +128,15 @@ def run(ctx) -> Iterator[Finding]:
         plans = plan_all(rs, keys, index=live_index(ctx, rs))
         plan = plans["merge"]
         slots[rs.name] = plan.freed
-        frees[rs.name] = {flag: plans[flag].freed for flag in FLAGS}
+        frees[rs.name] = {flag: (p.freed if (p := plans[flag]) is not None else None) for flag in FLAGS}
+        if plans["include_redundant"] is None:
+            ctx.cache.setdefault("notices", []).append(
+                f"ruleset {rs.name!r}: the slots --include-redundant and --include-shadowed free "
+                f"are not computed above {merge.FREES_MAX_RULES:,} rules (frees: null); "
+                "run rulelint suggest-merge with the flag"
+            )
         for flag in ("include_shadowed", "include_redundant"):  # the least flag wins
-            for r in plans[flag].removed:
+            for r in (plans[flag].removed if plans[flag] is not None else ()):
                 removed_by[(rs.name, r.rule.id)] = flag
         for g in plan.groups:
             if all(m.box == g.members[0].box for m in g.members):
