@@ -147,7 +147,8 @@ def test_cap_across_files_of_one_ruleset(cli, tmp_path):
     f = one(report, "RL101")
     assert "holds 4 rules" in f["message"] and f["file"] == "a.yaml"
     assert report["summary"]["rulesets"] == [
-        {"name": "s", "rules": 4, "max_rules": 3, "mergeable_slots": 0}
+        {"name": "s", "rules": 4, "max_rules": 3, "mergeable_slots": 0,
+         "frees": {"merge": 0, "include_redundant": 0, "include_shadowed": 0}}
     ]
 
 
@@ -391,7 +392,7 @@ def test_json_report_shape(cli, tmp_path):
     assert set(s) == {"files", "rules", "errors", "warnings", "infos", "rulesets"}
     assert (s["files"], s["rules"]) == (1, 5)
     [rs] = s["rulesets"]
-    assert set(rs) == {"name", "rules", "max_rules", "mergeable_slots"}
+    assert set(rs) == {"name", "rules", "max_rules", "mergeable_slots", "frees"}
     assert (rs["name"], rs["rules"], rs["max_rules"]) == ("support", 5, 5)
     assert isinstance(rs["mergeable_slots"], int) and rs["mergeable_slots"] >= 0
     sev = [f["severity"] for f in report["findings"]]

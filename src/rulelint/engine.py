@@ -15,6 +15,7 @@ from rulelint.load.config import ConfigError, Settings
 from rulelint.load.files import SourceFile, discover
 from rulelint.load.project import Project, load_project
 from rulelint.passes import Context, all_passes
+from rulelint.passes.mergeable import hint_removals
 from rulelint.report.findings import Finding, LazyContent, Severity
 from rulelint.report.registry import CHECKS, is_enabled, unknown_selectors
 from rulelint.util.gcpause import paused_gc
@@ -28,6 +29,7 @@ class RulesetSummary:
     mergeable_slots: int = 0
     semantics: str = "first-match"
     warn_ratio: float = 0.8
+    frees: dict[str, int] | None = None  # suggest-merge's slots freed per flag (RL601 pass)
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Report:
                     "rules": rs.rules,
                     "max_rules": rs.max_rules,
                     "mergeable_slots": rs.mergeable_slots,
+                    **({"frees": rs.frees} if rs.frees is not None else {}),
                 }
                 for rs in self.rulesets
             ],
@@ -102,6 +105,7 @@ def analyse(project: Project, settings: Settings) -> tuple[list[Finding], Contex
             if not any(enabled(c) for c in p.codes):
                 continue
             findings.extend(f for f in p.run(ctx) if enabled(f.code))
+    hint_removals(findings, ctx)
     return findings, ctx
 
 
@@ -163,6 +167,7 @@ def summarise(project: Project, findings: list[Finding], ctx: Context, **counts:
     """The report of a run: findings in file order, one summary per ruleset, the notices."""
     findings.sort(key=Finding.sort_key)
     mergeable = ctx.cache.get("mergeable_slots", {})
+    frees = ctx.cache.get("frees", {})
     summaries = [
         RulesetSummary(
             rs.name,
@@ -171,6 +176,7 @@ def summarise(project: Project, findings: list[Finding], ctx: Context, **counts:
             mergeable.get(rs.name, 0),
             rs.semantics,
             rs.warn_ratio,
+            frees.get(rs.name),
         )
         for rs in project.rulesets.values()
     ]

@@ -23,13 +23,19 @@ from rulelint.cli.common import (
     make_console,
     parse_today,
 )
-from rulelint.consolidate.rewrite import dump_rule, output_text, plan_edits
+from rulelint.consolidate.merge import plan_all, too_large_for_frees
+from rulelint.consolidate.rewrite import (
+    dump_rule,
+    output_text,
+    plan_edits,
+)
 from rulelint.consolidate.suggest import Suggestion, leftovers, suggest
 from rulelint.consolidate.writeback import Planned, write_back
 from rulelint.engine import analyse, load_rules
 from rulelint.load.config import ConfigError, resolve_settings, split_codes
 from rulelint.load.loading import to_plain
 from rulelint.load.project import Project
+from rulelint.render.removals import more_line, removal_dicts, removal_lines
 from rulelint.render.text import format_event
 
 
@@ -58,7 +64,10 @@ def suggestion_dict(s: Suggestion) -> dict[str, Any]:
         ],
         "removed": [r.rule.id for r in p.removed],
         "removed_reasons": {r.rule.id: r.reason for r in p.removed},
+        "removals": removal_dicts(p.removed),
     }
+    if s.frees is not None:
+        out["frees"] = s.frees
     if p.target is not None:
         out["target"] = p.target
         out["target_reached"] = p.after <= p.target
@@ -136,8 +145,8 @@ def _render_text(s: Suggestion, console) -> None:
             say(Syntax(dump_rule(g.rule).rstrip("\n"), "yaml", background_color="default"))
     if p.removed:
         say(Text("\nremove (no decision depends on them):", style="bold"))
-        for r in p.removed:
-            say(f"  - {r.rule.id} ({r.rule.file}:{r.rule.line}): {r.reason}")
+        for line in removal_lines(p.removed):
+            say(line)
     say()
     total = Text()
     total.append(f"frees {p.freed} slot{'s' if p.freed != 1 else ''}: ", style="bold")
@@ -154,6 +163,9 @@ def _render_text(s: Suggestion, console) -> None:
             if not p.include_redundant:
                 say("  --include-redundant also removes rules that no decision "
                     "depends on (RL201/RL301)")
+            if not p.include_shadowed and p.ruleset.semantics == "first-match":
+                say("  --include-shadowed also removes every rule that never decides "
+                    "(RL302, the losing rule of RL202)")
     for f, (old, new) in s.kind_changes.items():
         say(Text(f"keeps field {f!r} {old}: without its removed or merged conditions it "
                  f"would be read as {new}, so the rewrite declares `{f}: {old}` under "
@@ -168,6 +180,9 @@ def _render_text(s: Suggestion, console) -> None:
             say(f"  {format_event(d.event)}: old {d.old!r} (rule {d.old_rule}), "
                 f"new {d.new!r} (rule {d.new_rule})")
             say("  nothing was written; this is a bug in rulelint, please report it")
+    more = more_line(s.frees, p.freed) if s.frees is not None else ""
+    if more:
+        say(Text(more, style="cyan"))
 
 
 @app.command("suggest-merge")
@@ -177,6 +192,7 @@ def suggest_merge_cmd(
     ruleset: Annotated[str | None, typer.Option("--ruleset", help="Only this ruleset.")] = None,
     target: Annotated[int | None, typer.Option("--target", min=0, help="Stop once the ruleset fits N rules.")] = None,
     include_redundant: Annotated[bool, typer.Option("--include-redundant", help="Also remove duplicate and redundant rules (RL201/RL301), one at a time, re-checking.")] = False,
+    include_shadowed: Annotated[bool, typer.Option("--include-shadowed", help="Also remove every rule that never decides (RL302, the losing rule of RL202); implies --include-redundant.")] = False,
     merge_keys: Annotated[str | None, typer.Option("--merge-keys", help="Metadata merged rules must share (default: owner,enabled,expires; 'none' for none).")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the complete new rule set to this file.")] = None,
@@ -217,7 +233,16 @@ def suggest_merge_cmd(
                           "out of the new file; fix rule file errors first (rulelint check)")
     results = []
     for name in names:
-        s = suggest(project.rulesets[name], keys, include_redundant, target)
+        rs = project.rulesets[name]
+        flag = "include_shadowed" if include_shadowed else (
+            "include_redundant" if include_redundant else "merge")
+        large = too_large_for_frees(rs)
+        if target is None and not (large and flag != "merge"):
+            plans = plan_all(rs, keys)  # this plan and what the other flags free
+            s = suggest(rs, keys, plan=plans[flag])
+            s.frees = {k: (p.freed if p is not None else None) for k, p in plans.items()}
+        else:
+            s = suggest(rs, keys, include_redundant, target, include_shadowed)
         if target is not None and s.plan.after > target:
             _leftovers(project, settings, s)
         results.append(s)

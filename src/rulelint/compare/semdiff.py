@@ -13,6 +13,11 @@ any-match (or a ruleset whose semantics changed)
     Action a applies where some rule with action a matches; for every rule, the part of
     its region where the other side does not apply its action is a change.
 
+An added or edited rule that decides no event in the new rule set is named with the rules
+that take all of its events (``never_deciding``; first-match: earlier rules cover it;
+any-match: other rules with its action cover it, so it changes no decision), because a pull
+request that adds a dead rule otherwise reads "no decision changed" and nothing more.
+
 Every witness is checked with the reference evaluator on both sides and only verified ones
 are reported. With opaque globs (or a piece budget exceeded, or a field whose kind changed)
 the regions are approximations: then what is reported is still true, but "no decision
@@ -23,13 +28,22 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from rulelint.algebra.index import OverlapIndex
-from rulelint.algebra.sets import Domain, box_equal, box_intersect, box_key, box_point, box_subtract
+from rulelint.algebra.sets import (
+    Domain,
+    box_equal,
+    box_intersect,
+    box_key,
+    box_meets,
+    box_point,
+    box_subtract,
+)
 from rulelint.compare.basediff import load_base
+from rulelint.consolidate.redundant import Removals
 from rulelint.engine import load_rules
 from rulelint.evaluate import decide
 from rulelint.load.boxes import witness_event
@@ -79,6 +93,13 @@ class DecisionChange:
 
 
 @dataclass
+class NeverDecides:
+    kind: str  # added | edited
+    rule: RuleRef
+    takers: list[RuleRef]  # the rules that take all of its events (they decide)
+
+
+@dataclass
 class RulesetDiff:
     name: str
     semantics: str
@@ -91,6 +112,7 @@ class RulesetDiff:
     complete: bool = True  # the comparison was exact: no decisions means none changed
     notes: list[str] = field(default_factory=list)
     truncated: bool = False  # more than MAX_CHANGES decision changes
+    never_decides: list[NeverDecides] = field(default_factory=list)  # added/edited, dead
 
     @property
     def rules_changed(self) -> bool:
@@ -130,6 +152,7 @@ def diff_ruleset(old: RuleSet | None, new: RuleSet | None, name: str) -> Ruleset
     d = RulesetDiff(name, new_rs.semantics, old.semantics if old is not None else None)
     d.counts = _counts(old, new)
     _rule_changes(old_rs, new_rs, d)
+    d.never_decides = never_deciding(new_rs, [*d.added, *d.edited])
     if _same_rules(old_rs, new_rs):
         return d
     domains, problems = merge_domains(old_rs.domains, new_rs.domains)
@@ -148,7 +171,7 @@ def diff_ruleset(old: RuleSet | None, new: RuleSet | None, name: str) -> Ruleset
         cmp.first_match()
     else:
         cmp.action_sets()
-    if not cmp.exact:
+    if not cmp.exact and not (not d.decisions and _only_dead_added(old_rs, new_rs, d)):
         d.complete = False
         d.notes.append(cmp.why_inexact())
     d.decisions.sort(key=lambda c: (
@@ -212,6 +235,70 @@ def _rule_changes(old: RuleSet, new: RuleSet, d: RulesetDiff) -> None:
     d.edited.sort(key=lambda c: (c.new.file, c.new.line) if c.new else ("", 0))
 
 
+@dataclass(eq=False)
+class _Live:
+    """A live rule as ``Removals`` asks about it."""
+
+    base: RuleEntry
+    box: dict
+    action: str
+    alive: bool = True
+
+
+def never_deciding(rs: RuleSet, changes: list[RuleChange]) -> list[NeverDecides]:
+    """The added or edited rules of ``changes`` that decide no event of ``rs`` (see the
+    module docstring), each with the rules that take its events. Exact like the removals of
+    ``suggest-merge``: an opaque glob never counts as taking a rule's events."""
+    live = rs.live_rules()
+    wanted = {c.id: c for c in changes}
+    ask = [i for i, r in enumerate(live) if r.id in wanted and r.box is not None]
+    if not ask:
+        return []
+    rules = [_Live(r, r.box, r.action) for r in live]
+    removals = Removals(rules, OverlapIndex([r.box for r in live]), rs.domains,
+                        rs.semantics == "first-match")
+    out = []
+    for i in ask:
+        takers = _takers(removals, i)
+        if takers is not None:
+            out.append(NeverDecides(wanted[live[i].id].kind, RuleRef.of(live[i]),
+                                    [RuleRef.of(live[k]) for k in takers]))
+    return out
+
+
+def _takers(removals: Removals, i: int) -> list[int] | None:
+    """Positions of rules that decide and take all of rule i's events, or None."""
+    rules = removals.rules
+    if not removals.first_match:  # any-match: other rules with its action cover it
+        ok, _ = removals.any_match_removable(i)
+        if not ok:
+            return None
+        r = rules[i]
+        return [
+            k for k in removals.index.iter_candidates(r.box, within=frozenset(r.box))
+            if k != i and rules[k].action == r.action and rules[k].base.exact
+            and box_meets(r.box, rules[k].box)
+        ]
+    dead: list[int] = []
+    try:
+        while True:
+            takers = removals.never_decides(i)
+            if takers is None:
+                return None
+            # a taker that itself never decides (the quick points visit rules out of order,
+            # so one may take what an earlier rule would) goes out of the question: coverage
+            # by the rules that decide is coverage by all (an event's first match decides it)
+            again = [k for k in takers if removals.never_decides(k) is not None]
+            if not again:
+                return takers
+            for k in again:
+                rules[k].alive = False
+                dead.append(k)
+    finally:
+        for k in dead:
+            rules[k].alive = True
+
+
 def _decision_signature(rs: RuleSet) -> list[tuple]:
     """What decisions depend on: the live rules in evaluation order, their actions and
     matches (not ids, descriptions, owners or dates)."""
@@ -219,6 +306,20 @@ def _decision_signature(rs: RuleSet) -> list[tuple]:
         (r.action, json.dumps(r.rule.match, sort_keys=True, default=str))
         for r in rs.rules if r.live
     ]
+
+
+def _only_dead_added(old: RuleSet, new: RuleSet, d: RulesetDiff) -> bool:
+    """First-match: is the change only added rules that never decide? Then no decision
+    changed, exactly (an event's first match decides it), whatever globs leave open."""
+    if old.semantics != "first-match" or new.semantics != "first-match" or d.removed or d.edited:
+        return False
+    added = {c.id for c in d.added}
+    if not added or {n.rule.id for n in d.never_decides if n.kind == "added"} != added:
+        return False
+    if old.domains != new.domains:
+        return False
+    rest = replace(new, rules=[r for r in new.rules if r.id not in added])
+    return _decision_signature(old) == _decision_signature(rest)
 
 
 def _same_rules(old: RuleSet, new: RuleSet) -> bool:
@@ -457,8 +558,20 @@ class _Comparison:
         parts.append((None, remaining))
         return parts
 
+    def _only_globs_meeting(self, changed: list[RuleEntry]) -> None:
+        """Decisions can differ only inside the boxes of changed rules: a glob rule that
+        meets none of them (over-approximated) cannot make the comparison inexact."""
+        if not self.globs:
+            return
+        keep = {
+            r.id for r in self.old_live + self.new_live
+            if not r.exact and any(box_meets(r.box, c.box) for c in changed)
+        }
+        self.globs = [g for g in self.globs if g in keep]
+
     def first_match(self) -> None:
         old_changed, new_changed = self.changed()
+        self._only_globs_meeting(old_changed + new_changed)
         focus: dict[frozenset, dict] = {}
         for r in old_changed + new_changed:
             focus.setdefault(box_key(r.box), r.box)
@@ -487,6 +600,7 @@ class _Comparison:
             # action a applies where a rule with action a matches: only changed rules can
             # make that differ
             old_changed, new_changed = self.changed()
+            self._only_globs_meeting(old_changed + new_changed)
             old_reg = [[r.box] for r in self.old_live]
             new_reg = [[r.box] for r in self.new_live]
             self._one_way(old_changed, [[r.box] for r in old_changed], self.new_live, new_reg,

@@ -21,6 +21,13 @@ answered about the current rule list, in every round, without indexing again.
 
 ``--include-redundant`` first removes rules whose removal changes no decision (RL201 and
 RL301 rules), one at a time, re-checking against the rules that remain (``redundant``).
+``--include-shadowed`` (first-match) before that removes every rule that never decides
+(RL302, the losing rule of RL202, duplicates that are also shadowed), all of them: an
+event's first matching rule decides it, so deleting rules that decide nothing changes no
+decision, however they cover one another. They are found in evaluation order, each asked
+against the rules before it that are still there, so the rules named as taking a removed
+rule's events are rules that stay. Any-match has no such rules (every matching rule
+applies): there ``--include-shadowed`` is ``--include-redundant``.
 
 ``--target N`` plans without the target first; when that plan frees more than needed, the
 same plan is made again with a budget and stops once the ruleset fits in N rules, taking
@@ -36,7 +43,7 @@ import bisect
 import math
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rulelint.algebra.index import OverlapIndex
@@ -107,6 +114,8 @@ class MergeGroup:
 class Removal:
     rule: RuleEntry
     reason: str
+    takers: list[RuleEntry] = field(default_factory=list)  # never-decides: who takes its events
+    flag: str = "include_redundant"  # the suggest-merge flag that removes it
 
 
 @dataclass
@@ -117,6 +126,7 @@ class Plan:
     removed: list[Removal]
     target: int | None = None
     include_redundant: bool = False  # whether removals were considered
+    include_shadowed: bool = False  # whether rules that never decide were removed
 
     @property
     def after(self) -> int:
@@ -192,8 +202,14 @@ class Planner:
         include_redundant: bool = False,
         target: int | None = None,
         index: tuple[list[RuleEntry], OverlapIndex] | None = None,
+        include_shadowed: bool = False,
+        reuse: Plan | None = None,
     ) -> None:
         self.rs = rs
+        self.include_shadowed = include_shadowed
+        include_redundant = include_redundant or include_shadowed
+        # the plan this one is when its first removal step removes nothing (see ``plan_all``)
+        self.reuse = reuse
         self._given = index
         self.keys = keys
         self.include_redundant = include_redundant
@@ -310,6 +326,29 @@ class Planner:
         self._memo = None
 
     # -- removal of rules that change nothing ---------------------------------------------
+
+    def _remove_never_deciding(self) -> None:
+        """First-match: remove every rule that decides no event (``Removals.never_decides``),
+        in evaluation order, each asked against the rules before it that stay."""
+        if not self.first_match:
+            return
+        snapshot = self._snapshot
+        removals = Removals(snapshot, self._index, self.domains, True)
+        for i, r in enumerate(snapshot):
+            if self._done():
+                break
+            if not r.alive or not r.base.exact:
+                continue
+            found = removals.never_decides(i)
+            if found is None:
+                continue
+            takers = [snapshot[k].base for k in found]
+            r.alive = False
+            self.count -= 1
+            self.removed.append(
+                Removal(r.base, never_reason(r.base, takers), takers, "include_shadowed")
+            )
+        self.rules = [r for r in self.rules if r.alive]
 
     def _remove_redundant(self) -> None:
         snapshot = self._snapshot
@@ -456,8 +495,14 @@ class Planner:
     def _plan(self) -> Plan:
         before = self.count
         self._start()
+        if self.include_shadowed:
+            self._remove_never_deciding()
+            if not self.removed and self.reuse is not None:  # the --include-redundant plan
+                return replace(self.reuse, include_shadowed=True)
         if self.include_redundant:
             self._remove_redundant()
+            if not self.removed and self.reuse is not None and not self.include_shadowed:
+                return replace(self.reuse, include_redundant=True)  # the merge-only plan
         for _ in range(MAX_ROUNDS):
             if self._done() or not self._round():
                 break
@@ -466,7 +511,10 @@ class Planner:
             if r.alive and len(r.members) > 1:
                 r.members.sort(key=lambda m: (m.rule.priority, m.pos))
                 groups.append(MergeGroup(r.base, r.members, r.fields, merged_rule(r, self.rs)))
-        return Plan(self.rs, before, groups, self.removed, self.target, self.include_redundant)
+        return Plan(
+            self.rs, before, groups, self.removed, self.target, self.include_redundant,
+            self.include_shadowed,
+        )
 
     def plan(self) -> Plan:
         with paused_gc():
@@ -482,8 +530,12 @@ class Planner:
             return self._plan()
         before = self.count
         if target >= before:
-            return Plan(self.rs, before, [], [], target, self.include_redundant)
-        full = Planner(self.rs, self.keys, self.include_redundant)._plan()
+            return Plan(
+                self.rs, before, [], [], target, self.include_redundant, self.include_shadowed
+            )
+        full = Planner(
+            self.rs, self.keys, self.include_redundant, include_shadowed=self.include_shadowed
+        )._plan()
         full.target = target
         if full.after >= target:
             return full
@@ -563,7 +615,56 @@ def plan_merges(
     include_redundant: bool = False,
     target: int | None = None,
     index: tuple[list[RuleEntry], OverlapIndex] | None = None,
+    include_shadowed: bool = False,
 ) -> Plan:
     """The merge plan. ``index``: the live rules in evaluation order and their
-    ``OverlapIndex``, when the caller already built them (the check's passes share one)."""
-    return Planner(rs, tuple(keys), include_redundant, target, index).plan()
+    ``OverlapIndex``, when the caller already built them (the check's passes share one).
+    ``include_shadowed`` implies ``include_redundant``."""
+    return Planner(rs, tuple(keys), include_redundant, target, index, include_shadowed).plan()
+
+
+FLAGS = ("merge", "include_redundant", "include_shadowed")
+# Above this many live rules the plans with removals are not made unasked (``plan_all``):
+# the one-at-a-time removals of --include-redundant grow faster than n on large lists
+# (realistic profile, load ~10 on 2 cores: 2.6 s at 10k, 42.5 s at 30k, over 15 min at
+# 100k), so check and suggest-merge say so instead (``frees`` null, a notice).
+FREES_MAX_RULES = 20_000
+
+
+def too_large_for_frees(rs: RuleSet) -> bool:
+    return len(rs.live_rules()) > FREES_MAX_RULES
+
+
+def plan_all(
+    rs: RuleSet,
+    keys: tuple[str, ...] | list[str] = DEFAULT_KEYS,
+    index: tuple[list[RuleEntry], OverlapIndex] | None = None,
+    unlimited: bool = False,
+) -> dict[str, Plan | None]:
+    """The plans of ``suggest-merge`` with no flag, ``--include-redundant`` and
+    ``--include-shadowed`` (no target), keyed as ``FLAGS``: what ``check`` reports as
+    ``frees``. The planner is deterministic, so a plan whose removal step removes nothing
+    is the plan before it (returned without planning the merges again). On a large list
+    (``too_large_for_frees``) only the merge plan is made, unless ``unlimited``."""
+    keys = tuple(keys)
+    merge = Planner(rs, keys, index=index).plan()
+    if not unlimited and too_large_for_frees(rs):
+        return {"merge": merge, "include_redundant": None, "include_shadowed": None}
+    redundant = Planner(rs, keys, True, index=index, reuse=merge).plan()
+    shadowed = Planner(rs, keys, True, index=index, include_shadowed=True, reuse=redundant).plan()
+    return {"merge": merge, "include_redundant": redundant, "include_shadowed": shadowed}
+
+
+def never_reason(r: RuleEntry, takers: list[RuleEntry]) -> str:
+    """Why a rule that never decides goes: the rules (in order) that take its events, with
+    their action when it is not the rule's own."""
+    def name(t: RuleEntry) -> str:
+        act = "" if t.action == r.action else f", {t.action}"
+        return f"{t.id} (line {t.id_line or t.line}{act})" if t.file == r.file else (
+            f"{t.id} ({t.file}:{t.id_line or t.line}{act})"
+        )
+
+    shown = [name(t) for t in takers[:5]]
+    more = f" and {len(takers) - 5} more" if len(takers) > 5 else ""
+    verb = "takes" if len(takers) == 1 else "take"
+    return f"never decides: {', '.join(shown)}{more} {verb} all of it"

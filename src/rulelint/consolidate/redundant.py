@@ -160,6 +160,52 @@ class Removals:
                 return True
         return False
 
+    def never_decides(self, i: int) -> list[int] | None:
+        """First-match: when rule i decides no event (the live exact rules before it take
+        all of its box), the positions of a set of them that does, in order, each taking
+        some of what the ones before it left; None when rule i decides some event, or when
+        that cannot be shown (an opaque glob is never a taker).
+
+        Asked in evaluation order with every rule found dead marked not ``alive`` (as
+        ``Planner._remove_never_deciding`` does), the takers are rules that decide: an
+        event's first matching rule always decides it, so coverage by the deciding rules
+        before rule i is coverage by all of them."""
+        rules, index, dom = self.rules, self.index, self.domains
+        r = rules[i]
+        box = r.box
+        fields = frozenset(box)
+        pieces = [box]
+        takers: list[int] = []
+        for _ in range(PROBES):  # a point no earlier rule holds: rule i decides it
+            point = {f: point_set(dom[f], v) for f, v in box_point(pieces[0], dom).items()}
+            held = False
+            for k in index.iter_candidates(point, hi=i, within=fields):
+                c = rules[k]
+                if not c.alive or not c.base.exact or not box_meets(point, c.box):
+                    continue
+                held = True
+                pieces, took = cut(pieces, c.box, dom)
+                if took:
+                    takers.append(k)
+                if not pieces:
+                    return takers
+            if not held:
+                return None
+        earlier = [
+            k for k in index.iter_candidates(box, hi=i, within=fields)
+            if (c := rules[k]).alive and c.base.exact
+        ]
+        if cut_all([box], [rules[k].box for k in earlier], dom):
+            return None
+        pieces, takers = [box], []
+        for k in earlier:  # name a cover: the rules in order that take what is left
+            pieces, took = cut(pieces, rules[k].box, dom)
+            if took:
+                takers.append(k)
+            if not pieces:
+                break
+        return takers
+
     def probe(self, i: int) -> tuple[str | None, list[tuple[int, str]]]:
         """Quick answers by a few points of rule i's box (every other field absent), each
         found with one point query: "keep" when a point that no earlier rule may match (so

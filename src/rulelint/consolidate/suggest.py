@@ -27,6 +27,7 @@ class Suggestion:
     @property
     def declare(self) -> dict[str, str]:
         return {f: old for f, (old, _) in self.kind_changes.items()}
+    frees: dict[str, int] | None = None  # slots each flag frees (``merge.plan_all``), if known
 
     @property
     def ruleset(self) -> RuleSet:
@@ -141,8 +142,12 @@ def suggest(
     keys: list[str] | tuple[str, ...],
     include_redundant: bool = False,
     target: int | None = None,
+    include_shadowed: bool = False,
+    plan: Plan | None = None,
 ) -> Suggestion:
-    plan = plan_merges(rs, keys, include_redundant, target)
+    """``plan``: one made already with these options (``merge.plan_all``), proved here."""
+    if plan is None:
+        plan = plan_merges(rs, keys, include_redundant, target, include_shadowed=include_shadowed)
     changed = bool(plan.groups or plan.removed)
     diff = verify(plan) if changed else None
     return Suggestion(plan, diff is None, diff, kind_changes=kind_changes(plan) if changed else {})

@@ -1,5 +1,10 @@
 """RL601 mergeable: groups of rules the merge planner can fold into one, and the slots that
-frees (``mergeable_slots`` in the JSON summary)."""
+frees (``mergeable_slots`` in the JSON summary).
+
+The pass plans once per ruleset with each ``suggest-merge`` flag (``merge.plan_all``): the
+slots each frees are the summary's ``frees``, the same numbers ``suggest-merge`` then
+reports; the rules each removes give the RL201/RL301/RL302 findings their hint, attached in
+one place (``hint_removals``) after every pass has run."""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from collections.abc import Iterator
 
 import yaml
 
-from rulelint.consolidate.merge import plan_merges
+from rulelint.consolidate import merge
+from rulelint.consolidate.merge import FLAGS, plan_all
 from rulelint.passes import Pass, live_index
 from rulelint.report.findings import Finding, LazyContent
 
@@ -92,12 +98,46 @@ def _flow_item_by_yaml(value) -> str:
     return _yaml_flow([value])[1:-1]
 
 
+REMOVED_BY = {  # the hint a finding about a rule that a flag removes gets
+    "include_redundant": "rulelint suggest-merge --include-redundant removes it",
+    "include_shadowed": "rulelint suggest-merge --include-shadowed removes it",
+}
+HINTED = ("RL201", "RL301", "RL302")
+
+
+def hint_removals(findings: list[Finding], ctx) -> None:
+    """Say in each RL201/RL301/RL302 finding which ``suggest-merge`` flag removes its rule:
+    the least flag whose plan (this run's, see ``run``) removes it; nothing when none does
+    (an opaque glob, a rule the planner keeps)."""
+    removed_by = ctx.cache.get("removed_by")
+    if not removed_by:
+        return
+    for f in findings:
+        if f.code in HINTED and f.rule_ids:
+            flag = removed_by.get((f.ruleset, f.rule_ids[0]))
+            if flag is not None:
+                f.message = f"{f.message} ({REMOVED_BY[flag]})"
+
+
 def run(ctx) -> Iterator[Finding]:
     slots = ctx.cache.setdefault("mergeable_slots", {})
+    frees = ctx.cache.setdefault("frees", {})
+    removed_by = ctx.cache.setdefault("removed_by", {})
     keys = tuple(ctx.settings.config.merge.keys)
     for rs in ctx.project.rulesets.values():
-        plan = plan_merges(rs, keys, index=live_index(ctx, rs))
+        plans = plan_all(rs, keys, index=live_index(ctx, rs))
+        plan = plans["merge"]
         slots[rs.name] = plan.freed
+        frees[rs.name] = {flag: (p.freed if (p := plans[flag]) is not None else None) for flag in FLAGS}
+        if plans["include_redundant"] is None:
+            ctx.cache.setdefault("notices", []).append(
+                f"ruleset {rs.name!r}: the slots --include-redundant and --include-shadowed free "
+                f"are not computed above {merge.FREES_MAX_RULES:,} rules (frees: null); "
+                "run rulelint suggest-merge with the flag"
+            )
+        for flag in ("include_shadowed", "include_redundant"):  # the least flag wins
+            for r in (plans[flag].removed if plans[flag] is not None else ()):
+                removed_by[(rs.name, r.rule.id)] = flag
         for g in plan.groups:
             if all(m.box == g.members[0].box for m in g.members):
                 continue  # plain duplicates: RL201 reports them

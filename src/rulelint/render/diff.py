@@ -9,7 +9,14 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from rulelint.compare.semdiff import Count, DecisionChange, RuleRef, RulesetDiff, SemDiff
+from rulelint.compare.semdiff import (
+    Count,
+    DecisionChange,
+    NeverDecides,
+    RuleRef,
+    RulesetDiff,
+    SemDiff,
+)
 from rulelint.render.markdown import cell, code
 from rulelint.render.text import format_event
 
@@ -50,6 +57,25 @@ def change_summary(c: DecisionChange, first_match: bool) -> str:
     return f"{before} → {after}" + (f": {why}" if why else "")
 
 
+def _ref(r: RuleRef, file: str) -> str:
+    return f"line {r.line}" if r.file == file else f"{r.file}:{r.line}"
+
+
+def never_line(n: NeverDecides, first_match: bool) -> str:
+    """``added 'late' (rules.yaml:6) never decides: 'a' (line 4) takes all of it``."""
+    r = n.rule
+    shown = [f"{t.id!r} ({_ref(t, r.file)})" for t in n.takers[:5]]
+    if len(n.takers) > 5:
+        shown.append(f"{len(n.takers) - 5} more")
+    who = " and ".join([", ".join(shown[:-1]), shown[-1]] if len(shown) > 1 else shown)
+    head = f"{n.kind} {r.id!r} ({r.file}:{r.line})"
+    if first_match:
+        verb = "takes" if len(n.takers) == 1 else "take"
+        return f"{head} never decides: {who} {verb} all of it"
+    verb = "applies" if len(n.takers) == 1 else "apply"
+    return f"{head} changes no decision: {who} already {verb} {r.action!r} to all of it"
+
+
 def _first_match(d: RulesetDiff) -> bool:
     return d.semantics == "first-match" and d.old_semantics in (None, "first-match")
 
@@ -87,6 +113,9 @@ def render_text(sd: SemDiff, console: Console) -> None:
                 if ch.keys:
                     line.append(f"  changed: {', '.join(ch.keys)}", style="dim")
                 console.print(line)
+        for n in d.never_decides:
+            console.print(Text(f"  {never_line(n, d.semantics == 'first-match')}", style="yellow"),
+                          soft_wrap=True)
         if d.decisions:
             n = len(d.decisions)
             console.print(Text(
@@ -128,6 +157,8 @@ def render_markdown(sd: SemDiff) -> str:
                 keys = f" ({', '.join(ch.keys)})" if ch.keys else ""
                 parts.append(f"{code(ch.id)} {code(f'{ref.file}:{ref.line}')}{keys}")
             out += [f"**{label}** ({len(items)}): " + ", ".join(parts), ""]
+        for n in d.never_decides:
+            out += [f"> **Warning:** {cell(never_line(n, d.semantics == 'first-match'))}", ""]
         if d.decisions:
             out += ["| before | after | witness |", "|---|---|---|"]
             fm = _first_match(d)

@@ -219,7 +219,23 @@ def capacity_bar(rs: RulesetSummary, width: int = 20) -> Text:
     t.append(f"  {left} left" if left >= 0 else f"  {-left} over the cap", style=style)
     if rs.mergeable_slots:
         t.append(f" · suggest-merge can free {rs.mergeable_slots}", style="cyan")
+    more = frees_note(rs)
+    if more:
+        t.append(f"\n  {more}", style="cyan")
     return t
+
+
+def frees_note(rs: RulesetSummary) -> str:
+    """``suggest-merge --include-redundant frees 7, --include-shadowed 8``: what the flags
+    free (``frees``) when it is more than the merges alone; "" otherwise."""
+    frees = rs.frees or {}
+    base = frees.get("merge", 0)
+    more = [(flag, n) for flag, n in frees.items() if flag != "merge" and n is not None and n > base]
+    if not more:
+        return ""
+    parts = [f"--{flag.replace('_', '-')}" + (" frees" if i == 0 else "") + f" {n}"
+             for i, (flag, n) in enumerate(more)]
+    return "suggest-merge " + ", ".join(parts)
 
 
 def render(report: Report, console: Console, *, quiet: bool = False) -> None:
