@@ -93,6 +93,52 @@ def test_apply_is_byte_exact_and_takes_the_comment(cli, rules):
     assert cli("check", "rules.yaml", cwd=rules).exit_code == 0
 
 
+CIDR = """\
+rules:
+  - id: office
+    action: allow
+    match: {src: {cidr: 10.0.0.0/8}}
+  - id: not-one
+    action: deny
+    match: {src: {not_in: ["2001:db8::1"]}}
+"""
+
+
+def test_apply_keeps_the_kind_of_a_field_whose_only_cidr_goes(cli, tmp_path):
+    """Removing the only cidr would make ``src`` a string field, and the rule left would
+    start to match "hello": --apply declares ``src: ip`` instead (SPEC, one meaning per
+    field), says so, and the reloaded rules are the planned ones."""
+    (tmp_path / "rules.yaml").write_text(CIDR)
+    r = cli("remove", "office", "rules.yaml", "--apply", cwd=tmp_path)
+    assert r.exit_code == 0, r.output
+    assert "keeps field 'src' ip" in r.stdout
+    text = (tmp_path / "rules.yaml").read_text()
+    assert "fields:" in text and "src: ip" in text and "office" not in text
+    ev = cli("eval", "rules.yaml", "--event", '{"src": "hello"}', "--format", "json", cwd=tmp_path)
+    assert json.loads(ev.stdout)["decision"] == [], ev.output
+
+
+def test_a_broken_edit_is_caught_after_writing_and_undone(cli, rules, monkeypatch):
+    """A deliberately broken editor (it also deletes rule 'b'): the verified writer reloads,
+    sees a rule set other than the planned one, puts the original bytes back, exits 2."""
+    import rulelint.compare.removal as removal
+
+    real = removal.edits
+
+    def broken(results):
+        out = real(results)
+        for e in out:
+            e.new = e.new.replace("  - id: b\n    action: keep\n    match: {region: JP}\n    owner: apac\n", "")
+        return out
+
+    monkeypatch.setattr(removal, "edits", broken)
+    before = (rules / "rules.yaml").read_bytes()
+    r = cli("remove", "late", "rules.yaml", "--apply", cwd=rules)
+    assert r.exit_code == 2, r.output
+    assert "verification after writing failed" in r.stderr and "planned" in r.stderr, r.stderr
+    assert (rules / "rules.yaml").read_bytes() == before
+
+
 def test_apply_on_the_example_removes_only_those_lines(cli, tmp_path):
     shutil.copy(EXAMPLE, tmp_path / "rules.yaml")
     text = EXAMPLE.read_text()

@@ -54,7 +54,7 @@ def remove_cmd(
     """Delete rules on purpose: every decision the removal changes, each with a witness
     event, or "no decision changed"; --diff, --apply. Rules picked by id, --select and
     --owner together must meet every criterion given."""
-    from rulelint.compare.removal import edits, removals, result_dict, write
+    from rulelint.compare.removal import declared_kinds, edits, removals, result_dict, write
     from rulelint.engine import load_rules
     from rulelint.render.removals import render_removal_text
 
@@ -79,9 +79,14 @@ def remove_cmd(
         for e in planned:
             out.write(e.diff())
     if apply:
-        write(planned)
+        write(planned, results, lambda: load_rules(paths, settings))
         if format == "text":
+            console = make_console(color)
+            for name, kinds in declared_kinds(results).items():
+                for f, kind in kinds.items():
+                    console.print(f"keeps field {f!r} {kind} in {name}: the rules left would read "
+                                  f"it as another kind, so the rewrite declares `{f}: {kind}` under fields:")
             files = ", ".join(e.display for e in planned) or "nothing to change"
-            make_console(color).print(f"applied: {files}")
+            console.print(f"applied: {files} (reloaded and verified: the planned rules)")
     if exit_code and any(r.impact.decisions for r in results):
         raise typer.Exit(1)

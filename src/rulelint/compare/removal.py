@@ -7,11 +7,13 @@ itself without those rules: the same decision regions and witnesses (each checke
 reference evaluator) as ``rulelint diff``, judged with today's field kinds (removing the
 only ``cidr`` of a field does not make it a string field). The edits are
 ``rewrite.plan_edits`` of a plan that only removes: each rule's lines go with the comment
-lines just above it, every other byte stays. ``write`` is the one step that writes.
+lines just above it, every other byte stays. ``write`` is the one step that writes
+(through ``consolidate/writeback.py``, verified after writing).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,11 +21,12 @@ from rulelint.algebra.index import OverlapIndex
 from rulelint.compare.semdiff import RulesetDiff, _Live, diff_ruleset
 from rulelint.consolidate.merge import Plan, Removal
 from rulelint.consolidate.redundant import Removals
-from rulelint.consolidate.rewrite import FileEdit, _encoded, plan_edits
+from rulelint.consolidate.rewrite import FileEdit, plan_edits
+from rulelint.consolidate.suggest import kind_changes
+from rulelint.consolidate.writeback import Planned, write_back
 from rulelint.engine import analyse, apply_suppressions, make_enabled
 from rulelint.load.config import ConfigError, Settings
 from rulelint.load.project import Project, RuleEntry, RuleSet
-from rulelint.util.atomicio import write_atomic
 from rulelint.util.spelling import closest
 
 
@@ -124,20 +127,42 @@ def removals(
     return [impact(project.rulesets[name], gone, why) for name, gone in picked.items()]
 
 
+def _plan(res: RulesetRemoval) -> Plan:
+    return Plan(res.ruleset, res.before, [], [Removal(r, "removed on purpose") for r in res.removed])
+
+
 def edits(results: list[RulesetRemoval]) -> list[FileEdit]:
-    """The text edits that delete the rules (with their comment lines), per file."""
+    """The text edits that delete the rules (with their comment lines), per file. A field
+    whose inferred kind the removal would change (the only ``cidr`` of ``src`` removed) is
+    declared with its kind today in the ``fields:`` header, so the rules left keep their
+    meaning (SPEC, "Meaning of a rule set")."""
     out: list[FileEdit] = []
     for res in results:
-        plan = Plan(res.ruleset, res.before, [], [Removal(r, "removed on purpose") for r in res.removed])
-        out.extend(plan_edits(plan))
+        plan = _plan(res)
+        declare = {f: old for f, (old, _) in kind_changes(plan).items()}
+        out.extend(plan_edits(plan, declare))
     return out
 
 
-def write(edits: list[FileEdit]) -> None:
-    """The one write step of ``remove --apply``: each file atomically, refused when it
-    changed since it was read."""
-    for e in edits:
-        write_atomic(e.info.source.path, _encoded(e.info, e.new), expect=_encoded(e.info, e.old))
+def declared_kinds(results: list[RulesetRemoval]) -> dict[str, dict[str, str]]:
+    """ruleset -> {field: kind} that ``--apply`` declares (see ``edits``)."""
+    out = {}
+    for res in results:
+        if changes := kind_changes(_plan(res)):
+            out[res.ruleset.name] = {f: old for f, (old, _) in changes.items()}
+    return out
+
+
+def write(edits: list[FileEdit], results: list[RulesetRemoval], reload: Callable[[], Project]) -> Project:
+    """The one write step of ``remove --apply``, through ``writeback.write_back``: each file
+    atomically (refused when it changed since it was read), then reloaded with the normal
+    loader and compared with the plan (every rule left unchanged, in the same order, under
+    today's field kinds), the originals put back from memory on any difference. No proof of
+    equal decisions: removing rules on purpose may change them (the impact says which)."""
+    planned = [Planned.after(res.ruleset, gone=res.removed, prove=False)
+               for res in results if res.removed]
+    return write_back({e.path: e.new_bytes() for e in edits},
+                      {e.path: e.old_bytes() for e in edits}, reload, planned)
 
 
 def result_dict(results: list[RulesetRemoval]) -> dict[str, Any]:
