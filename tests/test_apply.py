@@ -575,3 +575,54 @@ def test_apply_as_a_subprocess(tmp_path):
     deleted = {"kr-email", "cn-email"}
     assert new == expected_after_apply(MESSY, new, {"jp-email"}, deleted)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+GLOB_AFTER_REMOVALS = """\
+rules:
+  - id: a
+    action: close
+    match: {plan: pro}
+  - id: a-copy
+    action: close
+    match: {plan: pro}
+  - id: b1
+    action: keep
+    match: {region: JP}
+  - id: b2
+    action: keep
+    match: {region: KR}
+  - id: monitor
+    action: allow
+    match:
+      email: {glob: "synthetic-*@monitoring.example.com"}
+      channel: web
+"""
+
+
+@pytest.mark.parametrize("flags", [[], ["--include-redundant"]])
+def test_apply_with_an_opaque_glob_after_merged_and_removed_rules(tmp_path: Path, flags):
+    """Regression: the proof of the written files gated an opaque glob by the rule's
+    position, which moves when rules before it are merged or removed, so every --apply on
+    a file with such a glob after a change failed its own verification (the originals were
+    put back, exit 2; rules.example.yaml was one such file)."""
+    path = tmp_path / "rules.yaml"
+    path.write_text(GLOB_AFTER_REMOVALS)
+    proc = subprocess.run([sys.executable, "-m", "rulelint", "suggest-merge", "rules.yaml",
+                           "--apply", *flags], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "applied: rules.yaml" in proc.stdout
+    text = path.read_text()
+    assert "region: [JP, KR]" in text and "synthetic-*@monitoring.example.com" in text
+    assert ("a-copy" in text) == (not flags)
+
+
+def test_apply_on_the_example_file(tmp_path: Path):
+    example = Path(__file__).resolve().parents[1] / "rules.example.yaml"
+    (tmp_path / "rules.yaml").write_bytes(example.read_bytes())
+    proc = subprocess.run([sys.executable, "-m", "rulelint", "suggest-merge", "rules.yaml",
+                           "--include-redundant", "--apply"], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    out = subprocess.run([sys.executable, "-m", "rulelint", "check", "rules.yaml", "--format",
+                          "json"], cwd=tmp_path, capture_output=True, text=True)
+    assert json.loads(out.stdout)["summary"]["rules"] == 27

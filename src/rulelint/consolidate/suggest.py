@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +60,12 @@ def rule_slots(r: RuleEntry, domains: dict[str, Domain]) -> list[Slot]:
     match, hence for the real one: the proof stays sound with globs."""
     if r.exact:
         return [Slot(r.box, r.action, r.id)]
-    gate = GLOB_FIELD + str(r.pos)
+    # The gate stands for "the rule's match holds here" beyond its sure part, so it is named
+    # by the match itself: two rules with the same match (the same rule before and after a
+    # rewrite, or a copy) hold on the same events and share one gate. Never by position: the
+    # position of a rule moves when rules before it are merged or removed, and a proof of
+    # the files as written would then compare two different unknowns.
+    gate = GLOB_FIELD + json.dumps(r.rule.match, sort_keys=True, default=str, ensure_ascii=False)
     domains.setdefault(gate, Domain("bool"))
     out = [Slot(r.under, r.action, r.id)] if r.under is not None else []
     out.append(Slot({**r.box, gate: frozenset({True})}, r.action, r.id))
