@@ -191,6 +191,8 @@ def build(
     out = []
     for rs in report.project.rulesets.values():
         h = histories.get(rs.name)
+        found = by_ruleset.get(rs.name, [])
+        decisions = _decision_rows(rs, found)
         out.append(RulesetOverview(
             name=rs.name,
             semantics=rs.semantics,
@@ -199,10 +201,11 @@ def build(
             caps=[Cap(m, _LIMIT_KEY[m], used, cap, rs.warn_ratio) for m, used, cap in usage(rs)],
             growth=_growth(h) if h is not None else None,
             growth_note=note if h is None else None,
-            by_code=_by_code(by_ruleset.get(rs.name, [])),
-            by_owner=_by_owner(rs, by_ruleset.get(rs.name, []), row_cap, command),
+            by_code=_by_code(found),
+            by_owner=_by_owner(rs, found, decisions, row_cap, command),
             frees=freed[rs.name],
-            decisions=_decisions(rs, by_ruleset.get(rs.name, []), row_cap, command),
+            decisions=Table(decisions[:row_cap], len(decisions),
+                            f"{command} --select {','.join(DECISIONS)}"),
         ))
     notices = list(report.notices)
     loose = by_ruleset.get(None, [])
@@ -274,7 +277,8 @@ def _owner_of(rs: RuleSet) -> dict[str, str]:
     return {r.id: (r.rule.owner or NO_OWNER) for r in reversed(rs.rules)}
 
 
-def _by_owner(rs: RuleSet, findings: list[Finding], row_cap: int, command: str) -> Table:
+def _by_owner(rs: RuleSet, findings: list[Finding], decisions: list[Decision], row_cap: int,
+              command: str) -> Table:
     owners = _owner_of(rs)
     rows: dict[str, OwnerCount] = {}
     for f in findings:
@@ -287,7 +291,7 @@ def _by_owner(rs: RuleSet, findings: list[Finding], row_cap: int, command: str) 
             row.warnings += 1
         else:
             row.infos += 1
-    for d in _decision_rows(rs, findings):
+    for d in decisions:
         row = rows.get(d.owner) or rows.setdefault(d.owner, OwnerCount(d.owner))
         row.rules += 1
         row.frees += d.frees
@@ -323,9 +327,3 @@ def _decision_rows(rs: RuleSet, findings: list[Finding]) -> list[Decision]:
         ))
     out.sort(key=lambda d: (-d.frees, order.index(d.codes[0]), d.file, d.line, d.rule_id))
     return out
-
-
-def _decisions(rs: RuleSet, findings: list[Finding], row_cap: int, command: str) -> Table:
-    rows = _decision_rows(rs, findings)
-    select = ",".join(DECISIONS)
-    return Table(rows[:row_cap], len(rows), f"{command} --select {select}")

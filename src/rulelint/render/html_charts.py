@@ -65,7 +65,7 @@ def gauge(chart_id: str, measure: str, used: int, cap: int, warn_ratio: float, s
         return left + span * v / scale_max
 
     warn_at = warn_ratio * cap
-    parts = [_open(chart_id, w, h, f"{measure} used against the cap", sentence)]
+    parts = [_open(chart_id, w, h, f"{measure} used against the cap", sentence, "chart gauge")]
     parts.append(f'<rect class="track" x="{left}" y="{top}" width="{_num(x(cap) - left)}" '
                  f'height="{bar}" rx="3"/>')
     if used:
@@ -149,7 +149,7 @@ def growth(chart_id: str, points: Sequence[tuple[dt.date, int]], *, cap: int | N
             yy = y(v)
             parts.append(f'<line class="tick {cls}" x1="{ml}" x2="{w - mr}" y1="{_num(yy)}" '
                          f'y2="{_num(yy)}"/>')
-            parts.append(f'<text class="lab" x="{w - mr + 4}" y="{_num(yy + 4)}">{label}</text>')
+            parts.append(f'<text class="lab" x="{w - mr + 10}" y="{_num(yy + 4)}">{label}</text>')
     if points:
         path = [f"M{_num(x(points[0][0]))} {_num(y(points[0][1]))}"]
         prev = points[0][1]
@@ -187,13 +187,13 @@ def _date_ticks(first: dt.date, last: dt.date, most: int = 5) -> list[dt.date]:
 def code_bars(chart_id: str, rows: Sequence[tuple[str, str, str, int]]) -> Markup:
     """Findings per code: one bar per (code, name, severity, count), severity by pattern and
     by its name in the label."""
-    w, label_w, row_h, pad = 460, 215, 24, 6
+    w, label_w, row_h, pad = 540, 250, 24, 6
     h = pad * 2 + row_h * max(len(rows), 1)
     most = max((n for *_, n in rows), default=1) or 1
-    span = w - label_w - 44
+    span = w - label_w - 70
     total = sum(n for *_, n in rows)
     desc = "; ".join(f"{c} {name} ({sev}): {n}" for c, name, sev, n in rows) or "no findings"
-    parts = [_open(chart_id, w, h, f"Findings by code ({total} in all)", desc)]
+    parts = [_open(chart_id, w, h, f"Findings by code ({total} in all)", desc, "chart bars")]
     for i, (code, name, sev, n) in enumerate(rows):
         yy = pad + i * row_h
         bw = max(span * n / most, 2)
