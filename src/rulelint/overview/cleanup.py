@@ -11,7 +11,7 @@ losing rule of each RL202 finding), counted from the findings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
 from dataclasses import dataclass
 
 from rulelint.consolidate.merge import plan_merges
@@ -37,12 +37,16 @@ class Frees:
     shared: bool = False  # True once the numbers come from the check pipeline's summary
 
 
-def _rules_of(report: Report, ruleset: str, codes: Iterable[str]) -> set[str]:
-    codes = set(codes)
-    return {
-        f.rule_ids[0] for f in report.findings
-        if f.ruleset == ruleset and f.code in codes and f.rule_ids
-    }
+_COUNTED = (*NEVER_DECIDES, "RL401", "RL404")
+
+
+def _rules_by_code(report: Report) -> dict[tuple[str | None, str], set[str]]:
+    """(ruleset, code) -> the rules the findings of that code are about, in one pass."""
+    out: dict[tuple[str | None, str], set[str]] = defaultdict(set)
+    for f in report.findings:
+        if f.code in _COUNTED and f.rule_ids:
+            out[(f.ruleset, f.code)].add(f.rule_ids[0])
+    return out
 
 
 def frees(report: Report, settings: Settings) -> dict[str, Frees]:
@@ -54,6 +58,7 @@ def frees(report: Report, settings: Settings) -> dict[str, Frees]:
     keys = tuple(settings.config.merge.keys)
     summaries = {rs.name: rs for rs in report.rulesets}
     planned = make_enabled(settings)("RL601")  # then the check ran this very planner
+    rules_of = _rules_by_code(report)
     out: dict[str, Frees] = {}
     with paused_gc():
         for name, rs in report.project.rulesets.items():
@@ -64,13 +69,13 @@ def frees(report: Report, settings: Settings) -> dict[str, Frees]:
             redundant = None
             if len(rs.live_rules()) <= REDUNDANT_PLAN_LIMIT:
                 redundant = plan_merges(rs, keys, include_redundant=True).freed
-            never = len(_rules_of(report, name, NEVER_DECIDES))
+            never = len(rules_of[(name, "RL302")] | rules_of[(name, "RL202")])
             out[name] = Frees(
                 merge=merged,
                 include_redundant=redundant,
                 include_shadowed=None if redundant is None else redundant + never,
                 never_decides=never,
-                expired=len(_rules_of(report, name, ("RL401",))),
-                unused=len(_rules_of(report, name, ("RL404",))),
+                expired=len(rules_of[(name, "RL401")]),
+                unused=len(rules_of[(name, "RL404")]),
             )
     return out
