@@ -280,3 +280,33 @@ def test_unreadable_rule_file_is_shown_not_fatal(tmp_path: Path):
     text, stderr = report(tmp_path, "--today", "2026-01-01", "rules.yaml")
     assert "could not be read" in Page(text).all_text
     assert "could not be read" in stderr
+
+
+def test_several_rulesets_each_get_a_section_with_unique_ids(tmp_path: Path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "a.yaml").write_text(textwrap.dedent("""\
+        ruleset: support
+        limits: {max_rules: 3, max_bytes: 100, max_cost: 10}
+        rules:
+          - {id: a1, action: x, match: {k: v}, cost: 4}
+          - {id: a2, action: x, match: {k: w}, cost: 9}
+        """), encoding="utf-8")
+    (tmp_path / "rules" / "b.yaml").write_text(textwrap.dedent("""\
+        ruleset: net allow
+        semantics: any-match
+        rules:
+          - {id: b1, action: allow, match: {src: {cidr: 10.0.0.0/8}}}
+        """), encoding="utf-8")
+    text, _ = report(tmp_path, "--today", "2026-01-01")
+    page = Page(text)
+    titles = [t for _, t in page.headings]
+    assert "Ruleset support" in titles and "Ruleset net allow" in titles
+    ids = [a["id"] for _, a in page.tags if a.get("id")]
+    assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
+    hrefs = {a["href"] for tag, a in page.tags if tag == "a" and a.get("href", "").startswith("#")}
+    assert hrefs == {"#rs-support", "#rs-net-allow"} and hrefs <= {f"#{i}" for i in ids}
+    body = page.all_text
+    assert "No cap is set for this ruleset" in body
+    assert "2 of 3 rules used (67%, warn at 80%); 1 left" in body
+    assert "13 of 10 cost used (130%, warn at 80%); over by 3" in body
+    assert "over the cap" in body and "max_bytes" in body

@@ -15,6 +15,7 @@ import typer
 from rulelint.cli import app
 from rulelint.cli.common import ConfigOpt, DebugOpt, PathsArg, guarded, parse_today
 from rulelint.load.config import ConfigError, resolve_settings, split_codes
+from rulelint.load.files import discover
 from rulelint.util.atomicio import write_atomic
 from rulelint.util.fastexit import keep
 from rulelint.util.gcpause import paused_gc
@@ -72,9 +73,13 @@ def report_cmd(
     from rulelint.overview.data import build
     from rulelint.render.html import render
 
+    rule_paths = list(paths) if paths else None
     to_stdout = str(html) == "-"
+    if not to_stdout:  # before the work: a bad target is said at once
+        sources, _ = discover(rule_paths, settings)
+        _check_target(html, {s.path.resolve() for s in sources})
     with paused_gc():
-        overview = build(list(paths) if paths else None, settings)
+        overview = build(rule_paths, settings)
         keep("html-report", overview)  # freed by the process exit, not object by object
         if not to_stdout:
             _check_target(html, set(overview.file_paths))
