@@ -76,7 +76,7 @@ def gauge(chart_id: str, measure: str, used: int, cap: int, warn_ratio: float, s
                  f'y2="{top + bar + 4}"/>')
     anchor = "end" if wx > w - 120 else "start"
     parts.append(f'<text class="lab" x="{_num(wx)}" y="{top - 7}" text-anchor="{anchor}">'
-                 f"warn {warn_ratio:.0%} ({_int(round(warn_at))})</text>")
+                 f"warn {warn_ratio:.0%} ({_amount(warn_at)})</text>")
     parts.append(f'<line class="tick cap" x1="{_num(cx)}" x2="{_num(cx)}" y1="{top - 4}" '
                  f'y2="{top + bar + 4}"/>')
     parts.append(f'<text class="lab" x="{_num(cx)}" y="{top + bar + 16}" text-anchor="end">'
@@ -88,6 +88,11 @@ def gauge(chart_id: str, measure: str, used: int, cap: int, warn_ratio: float, s
 
 def _int(v: int) -> str:
     return f"{v:,}"
+
+
+def _amount(v: float) -> str:
+    """``2.4``, ``84,000``: one decimal at most, none when whole."""
+    return f"{v:,.1f}".removesuffix(".0")
 
 
 def _ticks(lo: float, hi: float, most: int = 5) -> list[float]:
@@ -159,7 +164,9 @@ def growth(chart_id: str, points: Sequence[tuple[dt.date, int]], *, cap: int | N
         path.append(f"H{_num(x(end))}V{_num(y(current))}" if prev != current else f"H{_num(x(end))}")
         parts.append(f'<path class="series" d="{"".join(path)}"/>')
         parts.append(f'<circle class="now" cx="{_num(x(end))}" cy="{_num(y(current))}" r="4"/>')
-        parts.append(f'<text class="lab strong" x="{_num(x(end) - 6)}" y="{_num(y(current) - 8)}" '
+        below = cap_date is not None  # the forecast label sits above the line
+        parts.append(f'<text class="lab strong" x="{_num(x(end) - 6)}" '
+                     f'y="{_num(y(current) + (18 if below else -8))}" '
                      f'text-anchor="end">{_int(current)} now</text>')
     if cap_date is not None and cap:
         parts.append(f'<line class="forecast" x1="{_num(x(end))}" y1="{_num(y(current))}" '
