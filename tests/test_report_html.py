@@ -310,3 +310,17 @@ def test_several_rulesets_each_get_a_section_with_unique_ids(tmp_path: Path):
     assert "2 of 3 rules used (67%, warn at 80%); 1 left" in body
     assert "13 of 10 cost used (130%, warn at 80%); over by 3" in body
     assert "over the cap" in body and "max_bytes" in body
+
+
+def test_config_settings_apply(grown: Repo):
+    conf = grown.path / "team.yaml"
+    conf.write_text("rulesets:\n  support-exceptions: {max_rules: 50, warn_ratio: 0.9}\n"
+                    "staleness: {review_days: 2000}\n", encoding="utf-8")
+    try:
+        text, _ = report(grown.path, "--today", TODAY, "--config", "team.yaml")
+    finally:
+        conf.unlink()
+    page = Page(text).all_text
+    assert "34 of 50 rules used (68%, warn at 90%); 16 left" in page
+    assert "RL403 review-overdue" not in page  # review_days from the config
+    assert "reaches 50 on" in page  # the forecast against the configured cap
