@@ -68,7 +68,8 @@ CRASHERS = {
 
 
 def test_corpus_is_complete():
-    on_disk = {p.name for p in CORPUS.glob("*.yaml")}
+    # write-*.yaml: the write-path corpus (issue 14), tested in test_write_families.py
+    on_disk = {p.name for p in CORPUS.glob("*.yaml") if not p.name.startswith("write-")}
     assert on_disk == set(EXPECTED) | set(CRASHERS)
 
 
