@@ -24,25 +24,13 @@ from rulelint.overview.cleanup import Frees, frees
 from rulelint.pipeline import run_check
 from rulelint.report.findings import Finding
 from rulelint.report.registry import CHECKS
+from rulelint.report.review import NO_OWNER, REVIEW_CODES, build_review
 
 ROW_CAP = 200  # rows per long table; the rest are counted and named by a command
 
-# The rules that need a human decision, the suggested action for each reason (most pressing
-# first: the first reason of a rule decides its suggestion) and whether acting frees the slot.
-DECISIONS: dict[str, tuple[str, bool]] = {
-    "RL302": ("delete it, or give it a lower priority number if it should win", True),
-    "RL202": ("keep the one you mean and delete the other", True),
-    "RL201": ("delete the duplicate", True),
-    "RL301": ("delete it: no decision changes", True),
-    "RL401": ("delete it, or move `expires` forward with a ticket", True),
-    "RL404": ("delete it if nobody needs it any more", True),
-    "RL304": ("narrow its match or confirm it is meant to match everything", False),
-    "RL303": ("set priorities so the order does not depend on file names", False),
-    "RL402": ("extend it with a ticket, or let it expire and delete it", False),
-    "RL403": ("ask the owner, then set `reviewed:` or delete it", False),
-    "RL501": ("add the missing metadata", False),
-}
-NO_OWNER = "(no owner)"
+# The rules that need a decision are `rulelint review`'s (report/review.py), so the page and the
+# review list the same rules with the same actions; its command lists a capped table in full.
+REVIEW_COMMAND = "rulelint review"
 RULESET_LEVEL = "(the ruleset)"
 
 
@@ -105,8 +93,8 @@ class Decision:
     line: int
     codes: tuple[str, ...]  # most pressing first
     reasons: tuple[str, ...]  # "RL302 shadowed", ...
-    action: str  # the suggested action, from the most pressing reason
-    frees: int  # 1 when acting on it frees its slot
+    action: str  # the suggested action (``rulelint review``'s)
+    frees: int  # the slots that action frees
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +173,7 @@ def build(
     report = run_check(paths, settings)
     histories, note = _histories(report, settings, paths, window_days)
     freed = frees(report, settings)
+    review = _review_rows(report)
     by_ruleset: dict[str | None, list[Finding]] = defaultdict(list)
     for f in report.findings:
         by_ruleset[f.ruleset].append(f)
@@ -192,7 +181,7 @@ def build(
     for rs in report.project.rulesets.values():
         h = histories.get(rs.name)
         found = by_ruleset.get(rs.name, [])
-        decisions = _decision_rows(rs, found)
+        decisions = review.get(rs.name, [])
         out.append(RulesetOverview(
             name=rs.name,
             semantics=rs.semantics,
@@ -204,8 +193,7 @@ def build(
             by_code=_by_code(found),
             by_owner=_by_owner(rs, found, decisions, row_cap, command),
             frees=freed[rs.name],
-            decisions=Table(decisions[:row_cap], len(decisions),
-                            f"{command} --select {','.join(DECISIONS)}"),
+            decisions=Table(decisions[:row_cap], len(decisions), _review_command(command)),
         ))
     notices = list(report.notices)
     loose = by_ruleset.get(None, [])
@@ -299,31 +287,27 @@ def _by_owner(rs: RuleSet, findings: list[Finding], decisions: list[Decision], r
     return Table(ordered[:row_cap], len(ordered), f"{command} --format json")
 
 
-def _decision_rows(rs: RuleSet, findings: list[Finding]) -> list[Decision]:
-    owners = _owner_of(rs)
-    entries = {r.id: r for r in reversed(rs.rules)}
-    order = list(DECISIONS)
-    codes: dict[str, set[str]] = defaultdict(set)
-    first_seen: dict[str, Finding] = {}
-    for f in findings:
-        if f.code in DECISIONS and f.rule_ids:
-            rid = f.rule_ids[0]
-            codes[rid].add(f.code)
-            first_seen.setdefault(rid, f)
-    out = []
-    for rid, cs in codes.items():
-        ordered = tuple(sorted(cs, key=order.index))
-        entry = entries.get(rid)
-        f = first_seen[rid]
-        out.append(Decision(
-            rule_id=rid,
-            owner=owners.get(rid, NO_OWNER),
-            file=entry.file if entry is not None else (f.file or ""),
-            line=(entry.id_line or entry.line) if entry is not None else (f.line or 0),
-            codes=ordered,
-            reasons=tuple(f"{c} {CHECKS[c].name}" for c in ordered),
-            action=DECISIONS[ordered[0]][0],
-            frees=1 if any(DECISIONS[c][1] for c in ordered) else 0,
+def _review_command(command: str) -> str:
+    """``rulelint review`` with the options the check command was given (after ``check``)."""
+    return REVIEW_COMMAND + command.removeprefix("rulelint check")
+
+
+def _review_rows(report: Report) -> dict[str, list[Decision]]:
+    """Ruleset name -> the rules ``rulelint review`` lists for it, most slots freed first."""
+    order = list(REVIEW_CODES)
+    out: dict[str, list[Decision]] = defaultdict(list)
+    for item in build_review(report).items:
+        codes = tuple(item.codes)
+        out[item.ruleset].append(Decision(
+            rule_id=item.rule_id,
+            owner=item.owner if item.owner is not None else NO_OWNER,
+            file=item.file or "",
+            line=item.line or 0,
+            codes=codes,
+            reasons=tuple(f"{c} {CHECKS[c].name}" for c in codes),
+            action=item.action,
+            frees=item.frees,
         ))
-    out.sort(key=lambda d: (-d.frees, order.index(d.codes[0]), d.file, d.line, d.rule_id))
+    for rows in out.values():
+        rows.sort(key=lambda d: (-d.frees, order.index(d.codes[0]), d.file, d.line, d.rule_id))
     return out
