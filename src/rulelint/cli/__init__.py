@@ -42,6 +42,7 @@ from rulelint.cli import evaluate as _evaluate  # noqa: E402,F401
 from rulelint.cli import history as _history  # noqa: E402,F401
 from rulelint.cli import merge as _merge  # noqa: E402,F401
 from rulelint.cli import remove as _remove  # noqa: E402,F401
+from rulelint.cli import report as _report  # noqa: E402,F401
 from rulelint.cli import review as _review  # noqa: E402,F401
 
 
