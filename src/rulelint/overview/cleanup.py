@@ -2,11 +2,10 @@
 ``--include-redundant`` and with ``--include-shadowed``, and the slots expired and unused rules
 take.
 
-``frees`` is the one place these numbers come from. The merge numbers are the planner's
-(``consolidate/merge.py``, with ``consolidate/redundant.py`` for the removals), asked the way
-the RL601 pass asks it; ``include_shadowed`` is, until the check pipeline reports it, the
-removals plus the slots of the rules that never decide (the rule of each RL302 finding and the
-losing rule of each RL202 finding), counted from the findings.
+``frees`` is the one place the page takes these numbers from: the check pipeline's
+``summary.rulesets[].frees`` (the RL601 pass runs ``merge.plan_all`` once per run), so the page,
+``check --format json`` and ``suggest-merge`` agree. Above ``merge.FREES_MAX_RULES`` live rules
+the pipeline leaves the two removal numbers out (None) and the page says to run the command.
 """
 
 from __future__ import annotations
@@ -14,16 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from rulelint.consolidate.merge import plan_merges
-from rulelint.engine import Report, make_enabled
+from rulelint.consolidate.merge import plan_all
+from rulelint.engine import Report
 from rulelint.load.config import Settings
 from rulelint.util.gcpause import paused_gc
 
 NEVER_DECIDES = ("RL302", "RL202")  # the finding's first rule never decides
-# Above this many live rules the removals are not planned here: at 100k rules
-# ``--include-redundant`` planning takes minutes (see BENCHMARKS.md, "HTML report"), so the
-# page says to run the command instead of making the report many times slower than ``check``.
-REDUNDANT_PLAN_LIMIT = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,30 +47,26 @@ def _rules_by_code(report: Report) -> dict[tuple[str | None, str], set[str]]:
 def frees(report: Report, settings: Settings) -> dict[str, Frees]:
     """Ruleset name -> what each clean-up frees.
 
-    Swap point: when ``summary.rulesets[].frees`` lands in the check pipeline, take
-    ``merge``, ``include_redundant`` and ``include_shadowed`` from it here (and set
-    ``shared=True``); nothing else in the report changes."""
+    The suggest-merge numbers are the check pipeline's own (``summary.rulesets[].frees``,
+    made by the RL601 pass with ``merge.plan_all``: exactly what ``suggest-merge`` then frees
+    with each flag). When RL601 is not selected the same planner is asked here, the same way."""
     keys = tuple(settings.config.merge.keys)
     summaries = {rs.name: rs for rs in report.rulesets}
-    planned = make_enabled(settings)("RL601")  # then the check ran this very planner
     rules_of = _rules_by_code(report)
     out: dict[str, Frees] = {}
     with paused_gc():
         for name, rs in report.project.rulesets.items():
-            if planned and name in summaries:
-                merged = summaries[name].mergeable_slots
-            else:
-                merged = plan_merges(rs, keys).freed
-            redundant = None
-            if len(rs.live_rules()) <= REDUNDANT_PLAN_LIMIT:
-                redundant = plan_merges(rs, keys, include_redundant=True).freed
-            never = len(rules_of[(name, "RL302")] | rules_of[(name, "RL202")])
+            shared = summaries[name].frees if name in summaries else None
+            if shared is None:
+                shared = {flag: (p.freed if (p := plan) is not None else None)
+                          for flag, plan in plan_all(rs, keys).items()}
             out[name] = Frees(
-                merge=merged,
-                include_redundant=redundant,
-                include_shadowed=None if redundant is None else redundant + never,
-                never_decides=never,
+                merge=shared["merge"],
+                include_redundant=shared["include_redundant"],
+                include_shadowed=shared["include_shadowed"],
+                never_decides=len(rules_of[(name, "RL302")] | rules_of[(name, "RL202")]),
                 expired=len(rules_of[(name, "RL401")]),
                 unused=len(rules_of[(name, "RL404")]),
+                shared=True,
             )
     return out
