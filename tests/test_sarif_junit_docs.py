@@ -225,3 +225,50 @@ def test_junit_has_one_case_per_rule_passing_when_it_has_no_findings(repo: Path)
     for rid in SPANS:
         assert (cases[rid].find("failure") is not None) == (rid in failing_ids), rid
     assert suite.get("failures") == str(sum(c.find("failure") is not None for c in cases.values()))
+
+
+# --- docs/ci.md shows real output -----------------------------------------------------------
+
+CI_EXAMPLE = """\
+ruleset: support
+rules:
+  - id: vip
+    action: escalate
+    match:
+      plan: enterprise
+      region: [JP, KR]
+    reviewed: 2026-11-01
+  - id: vip-again
+    action: escalate
+    match:
+      plan: enterprise
+      region: [JP, KR]
+    reviewed: 2026-11-01
+  - id: jp-free
+    action: keep
+    match: {plan: free, region: JP}
+    reviewed: 2026-11-01
+"""
+
+
+def _ci_block(lang: str, after: str) -> str:
+    text = (DOCS.parent / "ci.md").read_text(encoding="utf-8")
+    start = text.index(f"```{lang}\n", text.index(after)) + len(lang) + 4
+    return text[start : text.index("```", start)]
+
+
+def test_docs_ci_md_shows_the_real_junit_and_sarif_output(tmp_path: Path, monkeypatch) -> None:
+    r = Repo(tmp_path / "repo")
+    r.write("rules/support.yaml", CI_EXAMPLE)
+    r.commit("rules")
+    monkeypatch.chdir(r.root)
+    monkeypatch.delenv("RULELINT_DOCS_URL", raising=False)
+    junit = invoke("check", "--today", "2026-12-01", "--format", "junit").stdout
+    assert junit == _ci_block("xml", "For the file above (real output")
+    doc = json.loads(invoke("check", "--today", "2026-12-01", "--format", "sarif").stdout)
+    res = doc["runs"][0]["results"][0]
+    res.pop("message")
+    shown = json.loads(_ci_block("json", "(real output, trimmed)"))
+    assert {k: res[k] for k in shown} == shown
+    rl201 = next(d for d in doc["runs"][0]["tool"]["driver"]["rules"] if d["id"] == "RL201")
+    assert f'"helpUri": "{rl201["helpUri"]}"' in (DOCS.parent / "ci.md").read_text()
