@@ -91,9 +91,11 @@ SARIF_SUBSET = {
         "rule": {
             "type": "object",
             "required": ["id", "name", "shortDescription", "fullDescription", "help",
-                         "defaultConfiguration"],
+                         "helpUri", "defaultConfiguration"],
             "properties": {
                 "id": {"type": "string"},
+                # SARIF 3.49.12: an absolute URI
+                "helpUri": {"type": "string", "format": "uri", "pattern": "^https?://[^/#]+/"},
                 "shortDescription": {"$ref": "#/$defs/mfString"},
                 "fullDescription": {"$ref": "#/$defs/mfString"},
                 "help": {
@@ -146,7 +148,8 @@ SARIF_SUBSET = {
                         },
                         "region": {
                             "type": "object", "required": ["startLine"],
-                            "properties": {"startLine": {"type": "integer", "minimum": 1}},
+                            "properties": {"startLine": {"type": "integer", "minimum": 1},
+                                           "endLine": {"type": "integer", "minimum": 1}},
                         },
                     },
                 },
@@ -398,12 +401,13 @@ def test_junit_makes_control_characters_visible(project: Path) -> None:
     assert "bad\\x01key\\x1b[31m <&>" in text
 
 
-def test_junit_clean_run_has_one_passing_case_per_ruleset(project: Path) -> None:
+def test_junit_clean_run_counts_each_rule_and_the_capacity_as_passing(project: Path) -> None:
     (project / "clean.yaml").write_text(CLEAN)
     code, out = run("clean.yaml", "--format", "junit")
     assert code == 0
     root = ET.fromstring(out)
-    assert root.get("tests") == "1" and root.get("failures") == "0"
+    assert root.get("tests") == "2" and root.get("failures") == "0"
+    assert [c.get("name") for c in root.iter("testcase")] == ["capacity", "only"]
 
 
 # --- Markdown ---------------------------------------------------------------------------------

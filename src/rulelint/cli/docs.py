@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Annotated
 
 import typer
@@ -29,12 +30,18 @@ def check_doc_markdown(code: str) -> str:
 def rule_cmd(
     code: Annotated[str | None, typer.Argument(help="A check code (RL302) or name (shadowed).")] = None,
     format: Annotated[str, typer.Option("--format", help="text, markdown or json.")] = "text",
+    all_: Annotated[bool, typer.Option("--all", help="The full documentation of every check (`--format markdown` gives docs/rules.md).")] = False,
     color: ColorOpt = Color.auto,
     debug: DebugOpt = False,
 ) -> None:
     """Show the documentation of one check, or the table of all checks."""
     if format not in ("text", "markdown", "json"):
         raise ConfigError(f"--format {format!r}: use text, markdown or json")
+    if all_:
+        if code is not None:
+            raise ConfigError("--all shows every check: give no CODE with it")
+        _print_all(format, color)
+        return
     if code is None:
         checks = list(CHECKS.values())
         if format == "json":
@@ -62,6 +69,19 @@ def rule_cmd(
         from rich.markdown import Markdown  # here: it costs every other command 30 ms to import
 
         print_trimmed(make_console(color), Markdown(check_doc_markdown(check.code)))
+
+
+def _print_all(format: str, color: Color) -> None:
+    from rulelint.render.rules_doc import rules_markdown
+
+    if format == "json":
+        print(json.dumps([_check_json(c) for c in CHECKS], indent=2))
+    elif format == "markdown":
+        sys.stdout.write(rules_markdown())
+    else:
+        from rich.markdown import Markdown
+
+        print_trimmed(make_console(color), Markdown(rules_markdown()))
 
 
 _TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$", re.MULTILINE)

@@ -86,6 +86,7 @@ EXAMPLES = {
     "rule": [
         ("rulelint rule", "the table of all checks"),
         ("rulelint rule RL302", "what it means, how to fix it"),
+        ("rulelint rule --all --format markdown > docs/rules.md", "every check"),
     ],
     "schema": [
         ("rulelint schema > rulelint.schema.json", "for the YAML language server"),

@@ -1,11 +1,14 @@
 """``--format junit``: JUnit XML for CI test-report views (GitLab, Jenkins, Azure...).
 
 One ``testsuite`` per ruleset (findings outside any ruleset, such as a file that is not
-valid YAML, get a suite named after their file). One ``testcase`` per rule and file with
-findings, named after the rule id; each ruleset also has a ``capacity`` case for its
-ruleset-wide findings (over or near the cap), so a clean ruleset shows as one passing test.
-Errors and warnings make the case fail (one ``failure`` listing every finding of the case);
-info findings leave it passing and are listed in ``system-out``.
+valid YAML, get a suite named after their file). One ``testcase`` per rule, named after the
+rule id, with the ``file`` and ``line`` of the rule (GitLab shows them): a rule without
+findings is a passing test, so the test report counts the rules checked, as GitLab's and
+Jenkins' views count test cases (they read ``testcase`` elements, not the ``tests``
+attributes). A rule the loader could not read (a schema error) still gets a case, from its
+findings. Each ruleset also has a ``capacity`` case for its ruleset-wide findings (over or
+near the cap). Errors and warnings make the case fail (one ``failure`` listing every
+finding of the case); info findings leave it passing and are listed in ``system-out``.
 """
 
 from __future__ import annotations
@@ -50,7 +53,10 @@ def _describe(f: Finding) -> str:
 def _groups(report: Report) -> dict[str, dict[tuple, _Case]]:
     suites: dict[str, dict[tuple, _Case]] = {}
     for rs in report.rulesets:
-        suites[rs.name] = {("capacity",): _Case(CAPACITY_CASE, None, None)}
+        cases = suites[rs.name] = {("capacity",): _Case(CAPACITY_CASE, None, None)}
+        loaded = report.project.rulesets.get(rs.name)
+        for rule in loaded.rules if loaded is not None else ():
+            cases.setdefault(("rule", rule.id, rule.file), _Case(rule.id, rule.file, rule.line))
     for f in report.findings:
         suite = f.ruleset or f.file or "rulelint"
         cases = suites.setdefault(suite, {})

@@ -7,6 +7,13 @@ the other rules a finding names (covering rules, the duplicate) are ``relatedLoc
 and ``partialFingerprints`` carries rulelint's line-independent fingerprint, so code
 scanning keeps tracking an alert when the rule moves.
 
+Each rule descriptor's ``helpUri`` is its section of ``docs/rules.md`` (generated from the
+registry by ``rulelint rule --all --format markdown``). SARIF wants an absolute URI there
+(SARIF 2.1.0, 3.49.12), so the base is ``RULELINT_DOCS_URL`` when set (a mirror or fork of
+the docs), else the ``Documentation`` URL of the installed package's metadata
+(``[project.urls]`` in pyproject.toml), else ``DEFAULT_DOCS_URL``. A result about a rule
+spans the rule's lines (``startLine`` .. ``endLine``, see ``render/spans.py``).
+
 GitHub code scanning rejects a run with more than ``MAX_RESULTS`` (25,000) results, so a
 larger report keeps the most severe ones (errors, then warnings, then infos; in file order
 within a severity) and says in a tool execution notification how many it left out.
@@ -14,13 +21,17 @@ within a severity) and says in a tool execution notification how many it left ou
 
 from __future__ import annotations
 
+import os
+from importlib import metadata
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from rulelint import __version__
 from rulelint.engine import Report
+from rulelint.load.config import ConfigError
 from rulelint.render import jsontext
 from rulelint.render.locations import RepoPaths
+from rulelint.render.spans import rule_spans
 from rulelint.render.text import format_event
 from rulelint.report.findings import Finding, Location, Severity
 from rulelint.report.registry import CHECKS, Check
@@ -33,6 +44,11 @@ INFORMATION_URI = "https://pypi.org/project/rulelint/"
 FINGERPRINT_KEY = "rulelint/v1"
 SRCROOT = "%SRCROOT%"
 MAX_RESULTS = 25_000  # GitHub code scanning's limit per run
+# Where docs/rules.md lives while the project has no public home of its own: the same
+# placeholder repository the README's pre-commit example uses. Set RULELINT_DOCS_URL (or
+# `[project.urls] Documentation`) to the real location.
+DEFAULT_DOCS_URL = "https://github.com/your-org/rulelint/blob/main/docs/rules.md"
+DOCS_URL_ENV = "RULELINT_DOCS_URL"
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
@@ -51,10 +67,38 @@ def _help_markdown(c: Check) -> str:
     )
 
 
-def rule_descriptor(c: Check) -> dict[str, Any]:
+def docs_url() -> str:
+    """The absolute URL of docs/rules.md (see the module docstring for the order)."""
+    url = os.environ.get(DOCS_URL_ENV, "").strip()
+    if url:
+        parts = urlsplit(url)
+        if not (parts.scheme and parts.netloc) or parts.fragment:
+            raise ConfigError(
+                f"{DOCS_URL_ENV}={url!r}: give the absolute URL of docs/rules.md without a "
+                "#fragment (SARIF's helpUri must be absolute), e.g. "
+                "https://github.com/acme/rulelint/blob/main/docs/rules.md"
+            )
+        return url
+    try:
+        for entry in metadata.metadata("rulelint").get_all("Project-URL") or ():
+            label, _, value = entry.partition(",")
+            if label.strip().lower() == "documentation" and value.strip():
+                return value.strip()
+    except metadata.PackageNotFoundError:  # running from a source tree without install
+        pass
+    return DEFAULT_DOCS_URL
+
+
+def help_uri(c: Check, base: str) -> str:
+    """The check's section of docs/rules.md (its heading's anchor, as GitHub makes it)."""
+    return f"{base}#{c.url_fragment}"
+
+
+def rule_descriptor(c: Check, base: str | None = None) -> dict[str, Any]:
     return {
         "id": c.code,
         "name": c.name,
+        "helpUri": help_uri(c, base or docs_url()),
         "shortDescription": {"text": c.summary},
         "fullDescription": {"text": c.what},
         "help": {"text": _help_text(c), "markdown": _help_markdown(c)},
@@ -67,7 +111,13 @@ def _uri(path: str) -> str:
     return quote(path, safe="/")
 
 
-def _physical(file: str | None, line: int | None, paths: RepoPaths, column: int | None = None):
+def _physical(
+    file: str | None,
+    line: int | None,
+    paths: RepoPaths,
+    column: int | None = None,
+    spans: dict[tuple[str, int], int] | None = None,
+):
     rel = paths.relative(file) if file else None
     if rel is not None:
         artifact = {"uri": _uri(rel), "uriBaseId": SRCROOT}
@@ -78,6 +128,10 @@ def _physical(file: str | None, line: int | None, paths: RepoPaths, column: int 
     region: dict[str, int] = {"startLine": max(1, line or 1)}
     if column:
         region["startColumn"] = column
+    elif file and line and spans:  # a finding about a rule: the whole rule item
+        end = spans.get((file, line))
+        if end is not None and end > line:
+            region["endLine"] = end
     return {"artifactLocation": artifact, "region": region}
 
 
@@ -89,15 +143,22 @@ def _fallback_file(report: Report) -> str | None:
     return report.sources[0].display if report.sources else None
 
 
-def _related(loc: Location, k: int, paths: RepoPaths) -> dict[str, Any] | None:
-    phys = _physical(loc.file, loc.line, paths)
+def _related(loc: Location, k: int, paths: RepoPaths, spans: dict) -> dict[str, Any] | None:
+    phys = _physical(loc.file, loc.line, paths, spans=spans)
     if phys is None:
         return None
     text = f"rule '{loc.rule_id}'" if loc.rule_id else "related location"
     return {"id": k, "physicalLocation": phys, "message": {"text": text}}
 
 
-def result(f: Finding, index: dict[str, int], paths: RepoPaths, fallback: str | None) -> dict:
+def result(
+    f: Finding,
+    index: dict[str, int],
+    paths: RepoPaths,
+    fallback: str | None,
+    spans: dict[tuple[str, int], int] | None = None,
+) -> dict:
+    spans = spans or {}
     text = f.message
     if f.witness is not None:
         text = text.rstrip()
@@ -110,9 +171,9 @@ def result(f: Finding, index: dict[str, int], paths: RepoPaths, fallback: str | 
         "level": LEVEL[f.severity],
         "message": {"text": text},
     }
-    phys = _physical(f.file or fallback, f.line, paths, f.column)
+    phys = _physical(f.file or fallback, f.line, paths, f.column, spans)
     out["locations"] = [{"physicalLocation": phys}] if phys is not None else []
-    related = [r for k, loc in enumerate(f.related, 1) if (r := _related(loc, k, paths))]
+    related = [r for k, loc in enumerate(f.related, 1) if (r := _related(loc, k, paths, spans))]
     if related:
         out["relatedLocations"] = related
     if f.fingerprint:
@@ -166,6 +227,8 @@ def sarif_dict(report: Report) -> dict[str, Any]:
     paths = RepoPaths(report.project.settings)
     fallback = _fallback_file(report)
     kept, left_out = kept_findings(report)
+    spans = rule_spans(report.project)
+    base = docs_url()
     return {
         "$schema": SCHEMA,
         "version": VERSION,
@@ -177,12 +240,12 @@ def sarif_dict(report: Report) -> dict[str, Any]:
                         "version": __version__,
                         "semanticVersion": __version__,
                         "informationUri": INFORMATION_URI,
-                        "rules": [rule_descriptor(c) for c in checks],
+                        "rules": [rule_descriptor(c, base) for c in checks],
                     }
                 },
                 "invocations": [_invocation(report, left_out)],
                 "columnKind": "unicodeCodePoints",
-                "results": [result(f, index, paths, fallback) for f in kept],
+                "results": [result(f, index, paths, fallback, spans) for f in kept],
             }
         ],
     }
