@@ -326,19 +326,24 @@ def test_explicit_tag_is_rl002_in_every_command(tmp_path: Path, cli, value: str,
         assert_clean_exit(result.output, result.exit_code)
 
 
-def test_output_keeps_values_that_could_not_be_converted(tmp_path: Path, cli):
-    """``--output`` with a 5,000-digit integer and 2026-02-30 was a RepresenterError."""
+def test_output_with_values_that_could_not_be_converted(tmp_path: Path, cli):
+    """``--output`` with a 5,000-digit integer and 2026-02-30 was a RepresenterError. The
+    integer is an RL002 error, so ``--output`` refuses (SPEC: rules with schema errors are
+    carried over byte for byte or the command refuses) with one line naming the rule, and
+    writes nothing; without it, 2026-02-30 is the text as written and merges."""
     big = "9" * 5000
+    text = ("rules:\n  - id: b\n    action: x\n    match: {day: 2026-02-30}\n"
+            "  - id: c\n    action: x\n    match: {day: 2026-02-28}\n")
     write_rules(tmp_path, f"rules:\n  - id: a\n    action: x\n    match: {{n: {big}}}\n"
-                          "  - id: b\n    action: x\n    match: {day: 2026-02-30}\n"
-                          "  - id: c\n    action: x\n    match: {day: 2026-02-28}\n")
+                + text.removeprefix("rules:\n"))
     result = cli("suggest-merge", "--output", "out.yaml", cwd=tmp_path)
     assert_clean_exit(result.output, result.exit_code)
-    written = (tmp_path / "out.yaml").read_text()
-    assert big in written  # as written, still an error for a later check to report
-    code, report = cli.json("check", "out.yaml", cwd=tmp_path)
-    [f] = findings(report, "RL002")
-    assert "is not a valid int" in f["message"]
+    assert result.exit_code == 2 and "rules.yaml:4" in result.stderr, result.stderr
+    assert not (tmp_path / "out.yaml").exists()
+    write_rules(tmp_path, text)
+    result = cli("suggest-merge", "--output", "out.yaml", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "2026-02-30" in (tmp_path / "out.yaml").read_text()
     # b and c merged: the values are the text as written
     result = cli("eval", "out.yaml", "--event", '{"day": "2026-02-30"}', "-f", "json", cwd=tmp_path)
     assert json.loads(result.stdout)["decision"] == ["x"]
