@@ -58,12 +58,14 @@ def corpus(rng: random.Random, generated: int = 12) -> list[tuple[str, str]]:
     return out
 
 
-def ddmin_lines(text: str, still_fails, budget: int = 40) -> str:
-    """Delta debugging (Zeller's ddmin) over lines: a smaller input that still fails."""
+def ddmin_lines(text: str, still_fails, budget: int = 40, seconds: float = 60.0) -> str:
+    """Delta debugging (Zeller's ddmin) over lines: a smaller input that still fails.
+    At most ``budget`` reruns and about ``seconds`` of wall time."""
     lines = text.splitlines(keepends=True)
     n = 2
     tries = 0
-    while len(lines) >= 2 and tries < budget:
+    stop = time.monotonic() + seconds
+    while len(lines) >= 2 and tries < budget and time.monotonic() < stop:
         chunk = max(1, len(lines) // n)
         parts = [lines[i : i + chunk] for i in range(0, len(lines), chunk)]
         reduced = False
@@ -75,7 +77,7 @@ def ddmin_lines(text: str, still_fails, budget: int = 40) -> str:
                 n = max(n - 1, 2)
                 reduced = True
                 break
-            if tries >= budget:
+            if tries >= budget or time.monotonic() >= stop:
                 break
         if not reduced:
             if n >= len(lines):
@@ -96,6 +98,7 @@ class Results:
     seconds: float = 0.0
     by_signature: Counter = field(default_factory=Counter)
     by_op: Counter = field(default_factory=Counter)
+    known: Counter = field(default_factory=Counter)  # known families (known.py), by family
     kept: list[dict] = field(default_factory=list)
 
     def summary(self) -> dict:
@@ -105,6 +108,7 @@ class Results:
             "cases_with_oracle": self.oracle_cases, "seconds": round(self.seconds, 1),
             "failures": dict(self.by_signature.most_common()),
             "failing_ops": dict(self.by_op.most_common()),
+            "known_families": dict(self.known.most_common()),
             "kept": self.kept,
         }
 
@@ -132,7 +136,7 @@ def _save(res: Results, case: Case, f: Failure, minimized: str | None) -> None:
 def run(seed: int, *, mutants: int | None = None, minutes: float | None = None,
         out: Path | None = None, timeout: float = 20.0, full: bool = False,
         minimize: bool = True, subprocess_mode: bool = False, keep_per_signature: int = 2,
-        log=None) -> Results:
+        known=None, log=None) -> Results:
     """Run mutants until ``mutants`` cases or ``minutes`` are done (whichever comes first)."""
     rng = random.Random(seed)
     runner = Runner(timeout=timeout, subprocess_mode=subprocess_mode)
@@ -166,6 +170,10 @@ def run(seed: int, *, mutants: int | None = None, minutes: float | None = None,
         res.applies += stats.applies
         res.oracle_cases += stats.oracle_used
         for f in failures:
+            family = known(f, case) if known else None
+            if family:
+                res.known[family] += 1
+                continue
             sig = f.signature()
             res.by_signature[sig] += 1
             for op in ops:
@@ -191,9 +199,9 @@ def _minimize(case: Case, f: Failure, runner: Runner, full: bool) -> str:
     sig = f.signature()
 
     def still_fails(text: str) -> bool:
-        c = Case(text, case.name, case.seed, case.ops, case.source)
+        c = Case(text, case.name, case.seed, case.ops, case.source, case.flags)
         got, _ = run_case(c, runner, full=full, only=only)
         return any(g.kind == f.kind for g in got) and any(g.signature() == sig for g in got) or \
             any(g.kind == f.kind and f.kind in ("timeout", "internal-error") for g in got)
 
-    return ddmin_lines(case.text, still_fails, budget=30)
+    return ddmin_lines(case.text, still_fails, budget=30, seconds=45.0)

@@ -46,6 +46,8 @@ def rule_spans(text: str) -> list[Span]:
     if not isinstance(root, yaml.MappingNode):
         raise NoSpans("not a mapping")
     seq = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "rules"), None)
+    if isinstance(seq, yaml.ScalarNode) and seq.tag.endswith(":null"):
+        return []  # 'rules:' with nothing under it
     if not isinstance(seq, yaml.SequenceNode):
         raise NoSpans("no rules sequence")
     items = seq.value

@@ -1,0 +1,151 @@
+"""Regression tests for what the fuzz harness (tests/fuzz/) found: one file
+``tests/hostile/fuzz-<family>-<n>.yaml`` per failure, minimised, each run through the real
+CLI (in-process and as a subprocess) with the command that failed.
+
+Families being fixed on other branches are ``xfail(strict=True)`` with the branch named; the
+mark comes off when the fix is merged into main (a strict xfail that passes fails the suite,
+so a fix cannot land unnoticed).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import assert_clean_exit, run_cli
+from fuzz.cli import Runner
+from fuzz.harness import Case, run_case
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+
+WRITE = "fixed on branch write"
+READERS = "fixed on branch readers"
+
+# file -> (checks of the harness to run, suggest-merge flags, the command that failed, xfail reason)
+REGRESSIONS: dict[str, tuple[set[str], list[str], list[str], str | None]] = {
+    # NEL (U+0085) inside a quoted description: --apply deleted r7, a rule in no group
+    "fuzz-linebreak-1.yaml": ({"apply"}, ["--include-redundant"],
+                              ["suggest-merge", "--apply", "--include-redundant"],
+                              f"NEL/U+2028 line breaks in the editor: {WRITE}"),
+    # NEL and U+2028 in quoted strings of rules with schema errors: --diff never ends
+    "fuzz-linebreak-2.yaml": ({"suggest"}, [], ["suggest-merge", "--diff"],
+                              f"NEL/U+2028 line breaks in the editor: {WRITE}"),
+    # CR-only line endings: --diff and --apply end in IndexError
+    "fuzz-cr-1.yaml": ({"suggest", "apply"}, [], ["suggest-merge", "--diff"],
+                       f"CR-only line breaks in the editor: {WRITE}"),
+    # two merged rules with created == reviewed: &id001 twice in the --output file
+    "fuzz-anchors-1.yaml": ({"output"}, [], ["suggest-merge", "--output", "out/new.yaml"],
+                            f"anchors in emitted YAML: {WRITE}"),
+    # a rule with an unknown key is left out of the --output file
+    "fuzz-output-drops-1.yaml": ({"output"}, [], ["suggest-merge", "--output", "out/new.yaml"],
+                                 f"--output drops schema-error rules: {WRITE}"),
+    # !!timestamp on a string: internal error AttributeError
+    "fuzz-tags-1.yaml": ({"check"}, [], ["check"], f"explicit tags: {READERS}"),
+    # !!bool 0x1F: internal error KeyError
+    "fuzz-tags-2.yaml": ({"check"}, [], ["check"], f"explicit tags: {READERS}"),
+    # a 5,000-digit range bound: --output ends in RepresenterError (and echoes the digits)
+    "fuzz-hugeint-1.yaml": ({"output"}, [], ["suggest-merge", "--output", "out/new.yaml"],
+                            f"huge ints written by --output: {READERS}"),
+}
+
+
+def _params():
+    out = []
+    for name, (checks, flags, command, reason) in sorted(REGRESSIONS.items()):
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        out.append(pytest.param(name, checks, flags, command, marks=marks, id=name))
+    return out
+
+
+def test_every_fuzz_file_has_a_test():
+    on_disk = {p.name for p in HOSTILE.glob("fuzz-*.yaml")}
+    assert on_disk == set(REGRESSIONS)
+
+
+@pytest.mark.parametrize(("name", "checks", "flags", "command"), _params())
+def test_harness_finds_nothing(name, checks, flags, command):
+    """The harness's own checks (exit codes, no internal error, time bound, byte-exact
+    --apply, nothing dropped by --output, oracle decisions) on the minimised input."""
+    text = (HOSTILE / name).read_bytes().decode("utf-8")
+    failures, _ = run_case(Case(text, "rules.yaml", seed=14, flags=flags), Runner(timeout=10),
+                           full=True, only=checks)
+    assert failures == [], [(f.kind, f.command, f.detail[:300]) for f in failures]
+
+
+@pytest.mark.parametrize(("name", "checks", "flags", "command"), _params())
+def test_real_process(name, checks, flags, command):
+    """The same checks with every call a real ``python -m rulelint`` process."""
+    text = (HOSTILE / name).read_bytes().decode("utf-8")
+    failures, stats = run_case(Case(text, "rules.yaml", seed=14, flags=flags),
+                               Runner(timeout=15, subprocess_mode=True), only=checks)
+    assert stats.calls > 0
+    assert failures == [], [(f.kind, f.command, f.detail[:300]) for f in failures]
+
+
+@pytest.mark.xfail(strict=True, reason=f"huge ints written by --output: {READERS}")
+def test_huge_int_output_is_clear_and_short(tmp_path):
+    """--output with a 5,000-digit bound, as a real process: written as its source text or
+    refused in one short line naming the rule; never a 5,000-digit error message."""
+    shutil.copy(HOSTILE / "fuzz-hugeint-1.yaml", tmp_path / "rules.yaml")
+    proc = run_cli(["suggest-merge", "rules.yaml", "--output", "new.yaml"], tmp_path, timeout=30)
+    assert_clean_exit(proc.stdout + proc.stderr, proc.returncode)
+    assert proc.returncode in (0, 2)
+    for line in proc.stderr.splitlines():
+        assert len(line) < 600, line[:200]
+    if proc.returncode == 0:
+        assert "9" * 5000 in (tmp_path / "new.yaml").read_text(encoding="utf-8")
+    else:
+        assert "rules.yaml" in proc.stderr
+
+
+def _has_anchor_or_alias(text: str) -> bool:
+    for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None) is not None:
+            return True
+    return False
+
+
+@pytest.mark.xfail(strict=True, reason=f"anchors in emitted YAML: {WRITE}")
+def test_output_never_uses_anchors(cli, tmp_path):
+    shutil.copy(HOSTILE / "fuzz-anchors-1.yaml", tmp_path / "rules.yaml")
+    result = cli("suggest-merge", "rules.yaml", "--output", "new.yaml", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "new.yaml").read_text(encoding="utf-8")
+    assert not _has_anchor_or_alias(text), text
+    assert len(yaml.safe_load(text)["rules"]) == 2
+
+
+@pytest.mark.xfail(strict=True, reason=f"--output drops schema-error rules: {WRITE}")
+def test_output_keeps_or_refuses_schema_error_rules(cli, tmp_path):
+    src = (HOSTILE / "fuzz-output-drops-1.yaml").read_text(encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(src, encoding="utf-8")
+    result = cli("suggest-merge", "rules.yaml", "--output", "new.yaml", cwd=tmp_path)
+    assert result.exit_code in (0, 2), result.output
+    if result.exit_code == 0:
+        new = (tmp_path / "new.yaml").read_text(encoding="utf-8")
+        broken = src[src.index("  - id: broken"):]
+        assert broken in new, new  # carried over byte for byte
+    else:
+        assert "broken" in result.output or "rules.yaml:7" in result.output
+
+
+def test_output_keeps_schema_error_rules_check_can_fail():
+    """The check above fails on today's output (the rule is missing), not by accident."""
+    src = (HOSTILE / "fuzz-output-drops-1.yaml").read_text(encoding="utf-8")
+    assert "acton: typo" in src and src.count("- id:") == 3
+
+
+@pytest.mark.parametrize("name", ["fuzz-tags-1.yaml", "fuzz-tags-2.yaml"])
+@pytest.mark.xfail(strict=True, reason=f"explicit tags: {READERS}")
+def test_explicit_tags_are_findings(cli, tmp_path, name):
+    shutil.copy(HOSTILE / name, tmp_path / "rules.yaml")
+    result = cli("check", "rules.yaml", "--format", "json", cwd=tmp_path)
+    assert_clean_exit(result.output, result.exit_code)
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert {f["code"] for f in report["findings"]} & {"RL001", "RL002"}
+    assert {f["line"] for f in report["findings"]} & {2, 3}
