@@ -332,11 +332,20 @@ class CaseRun:
             self.fail(f"{label}-oracle-cannot-read", c, f"the written file is outside the oracle: {exc}",
                       new_text[:4000])
             return
-        for e in self._events(old, [new], 150 if self.full else 60):
+        evs = self._events(old, [new], 150 if self.full else 60)
+        for e in evs:
             a, b = oracle.decide(old, e), oracle.decide(new, e)
             if a != b:
-                self.fail(f"{label}-changed-decision", c,
-                          f"event {json.dumps(e, ensure_ascii=False)}: old {_show(a)}, new {_show(b)}",
+                # the same rules judged under the old kinds: if they agree, the rewrite changed
+                # a field's inferred kind (SPEC: declare it in fields: instead)
+                kinds = {**new.kinds, **{f: k for f, k in old.kinds.items() if f in new.kinds}}
+                changed = [f for f in kinds if f in new.kinds and new.kinds[f].kind != kinds[f].kind]
+                as_old = oracle.ORuleset(new.semantics, new.rules, kinds)
+                same = changed and all(oracle.decide(old, x) == oracle.decide(as_old, x) for x in evs)
+                kind = f"{label}-changed-kind" if same else f"{label}-changed-decision"
+                extra = f" (field kind changed: {', '.join(changed)})" if same else ""
+                self.fail(kind, c,
+                          f"event {json.dumps(e, ensure_ascii=False)}: old {_show(a)}, new {_show(b)}{extra}",
                           new_text[:4000])
                 return
 

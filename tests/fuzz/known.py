@@ -42,6 +42,10 @@ KNOWN: dict[str, tuple[str, Callable[[Failure, Case], bool]]] = {
                        "apply-wrote-invalid-file")
             or (f.kind == "internal-error" and "IndexError" in f.detail)),
     ),
+    "kind-change": (
+        "a removal changes a field's inferred kind (fuzz-kindchange-1): fixed on branch write",
+        lambda f, c: f.kind in ("apply-changed-kind", "output-changed-kind"),
+    ),
     "output-drops-schema-errors": (
         "--output drops schema-error rules (fuzz-output-drops-1): fixed on branch write",
         lambda f, c: f.kind == "output-dropped-rules",

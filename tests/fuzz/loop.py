@@ -117,11 +117,11 @@ class Results:
             (self.out / "summary.json").write_text(json.dumps(self.summary(), indent=2, ensure_ascii=False))
 
 
-def _save(res: Results, case: Case, f: Failure, minimized: str | None) -> None:
-    entry = {"kind": f.kind, "command": f.command, "detail": f.detail, "source": case.source,
+def _save(res: Results, case: Case, f: Failure, minimized: str | None, prefix: str = "") -> None:
+    entry = {"known": prefix.removeprefix("known-") or None, "kind": f.kind, "command": f.command, "detail": f.detail, "source": case.source,
              "ops": case.ops, "seed": case.seed, "signature": f.signature()}
     if res.out is not None:
-        d = res.out / "failures" / f"{len(res.kept):03d}-{f.kind}"
+        d = res.out / "failures" / f"{len(res.kept):03d}-{prefix or f.kind}"
         d.mkdir(parents=True, exist_ok=True)
         (d / "input.yaml").write_bytes(case.text.encode("utf-8", "surrogatepass"))
         if minimized is not None:
@@ -173,6 +173,8 @@ def run(seed: int, *, mutants: int | None = None, minutes: float | None = None,
             family = known(f, case) if known else None
             if family:
                 res.known[family] += 1
+                if res.known[family] == 1:  # one example of each known family, not minimised
+                    _save(res, case, f, None, prefix=f"known-{family}")
                 continue
             sig = f.signature()
             res.by_signature[sig] += 1

@@ -320,7 +320,23 @@ def priorities(text: str, rng: random.Random) -> str:
     return "".join(lines)
 
 
+def kind_trap(text: str, rng: random.Random) -> str:
+    """Rules whose removal would change a field's inferred kind: the only cidr on a field
+    sits in a redundant rule, and another rule has not_in on that field (once the field is
+    a string, not_in matches words and other spellings of the address)."""
+    f = rng.choice(["src", "trap_ip"])
+    tail = (
+        f"  - id: trap-cidr\n    action: allow\n    match:\n      {f}: {{cidr: 10.0.0.0/8}}\n      trap: on\n"
+        f"  - id: trap-all\n    action: allow\n    match:\n      trap: on\n"
+        f"  - id: trap-not\n    action: deny\n    match:\n      {f}: {{not_in: [\"2001:db8::1\"]}}\n"
+    )
+    if not text.endswith(("\n", "\r")):
+        text += "\n"
+    return text + tail
+
+
 OPERATORS: dict[str, Op] = {
+    "kind_trap": kind_trap,
     "break_in_quoted": break_in_quoted,
     "raw_break_chars": raw_break_chars,
     "line_endings": line_endings,
