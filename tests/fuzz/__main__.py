@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=30.0, help="time bound per call, seconds")
     ap.add_argument("--quick", action="store_true", help="3 check formats per case, fewer events")
     ap.add_argument("--subprocess", action="store_true", help="run each call as python -m rulelint")
+    ap.add_argument("--subprocess-every", type=int, default=25, metavar="N",
+                    help="run every N-th case as real processes (0: never)")
     ap.add_argument("--no-minimize", action="store_true")
     ap.add_argument("--no-known", action="store_true",
                     help="count the known families (tests/fuzz/known.py) as failures too")
@@ -37,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fuzz: seed {seed}, results in {args.out}", flush=True)
     res = run(seed, mutants=args.mutants, minutes=args.minutes, out=args.out, timeout=args.timeout,
               full=not args.quick, minimize=not args.no_minimize, subprocess_mode=args.subprocess,
+              subprocess_every=args.subprocess_every,
               known=None if args.no_known else known_family, log=lambda s: print(s, flush=True))
     s = res.summary()
     s.pop("kept")

@@ -248,7 +248,33 @@ class CaseRun:
         elif c.exit_code != 0 and not c.problem:
             self.fail("test-refused", c, "rulelint test did not run the cases: " + c.output.strip()[-300:])
 
+    def _eval_many(self, d: Path, ors: oracle.ORuleset) -> None:
+        """``eval --events FILE.jsonl`` (SPEC), when this rulelint has it."""
+        evs = self._events(ors, [], 40)
+        path = d.parent / "events.jsonl"
+        path.write_text("".join(json.dumps(e) + "\n" for e in evs), encoding="utf-8")
+        c = self.call(["eval", self.case.name, "--events", str(path)], d)
+        if c.exit_code != 0:
+            return
+        lines = [line for line in c.stdout.splitlines() if line.strip()]
+        if len(lines) != len(evs):
+            self.fail("eval-events-count", c, f"{len(evs)} events in, {len(lines)} lines out")
+            return
+        for e, line in zip(evs, lines, strict=True):
+            try:
+                got = json.loads(line)
+            except ValueError:
+                self.fail("bad-machine-output", c, f"eval --events line does not parse: {line[:200]}")
+                return
+            want = oracle.deciding(ors, e)
+            if got.get("deciding") != want:
+                self.fail("eval-disagrees-with-oracle", c,
+                          f"event {json.dumps(e)}: rulelint deciding {got.get('deciding')}, oracle {want}")
+                return
+
     def _eval_cmd(self, d: Path, ors: oracle.ORuleset) -> None:
+        if has_option("eval", "--events"):
+            self._eval_many(d, ors)
         for e in self._events(ors, [], 2):
             c = self.call(["eval", self.case.name, "--event", json.dumps(e), "--format", "json"], d)
             if c.exit_code != 0:

@@ -59,7 +59,8 @@ KNOWN: dict[str, tuple[str, Callable[[Failure, Case], bool]]] = {
     "explicit-tags": (
         "explicit tags (fuzz-tags-*): fixed on branch readers",
         lambda f, c: _tagged(c) and f.kind == "internal-error"
-        and any(e in f.detail for e in ("KeyError", "AttributeError", "ValueError", "TypeError")),
+        and any(e in f.detail for e in ("KeyError", "AttributeError", "ValueError", "TypeError",
+                                        "RepresenterError")),
     ),
     "huge-ints": (
         "huge ints written by --output (fuzz-hugeint-1): fixed on branch readers",

@@ -136,10 +136,13 @@ def _save(res: Results, case: Case, f: Failure, minimized: str | None, prefix: s
 def run(seed: int, *, mutants: int | None = None, minutes: float | None = None,
         out: Path | None = None, timeout: float = 20.0, full: bool = False,
         minimize: bool = True, subprocess_mode: bool = False, keep_per_signature: int = 2,
-        known=None, log=None) -> Results:
+        known=None, subprocess_every: int = 0, log=None) -> Results:
     """Run mutants until ``mutants`` cases or ``minutes`` are done (whichever comes first)."""
     rng = random.Random(seed)
     runner = Runner(timeout=timeout, subprocess_mode=subprocess_mode)
+    # every n-th case as real processes: what only a real process shows (a crash of the
+    # interpreter, the fast exit, stdin/stdout as pipes)
+    sub = Runner(timeout=timeout, subprocess_mode=True)
     seeds = corpus(rng)
     res = Results(out)
     if out is not None:
@@ -161,7 +164,8 @@ def run(seed: int, *, mutants: int | None = None, minutes: float | None = None,
             text, ops = mutate.mutate(base, rng)
         name = rng.choice(["rules.yaml", "rules.yaml", "support.yaml", "r.yml"])
         case = Case(text, name, case_seed, ops, label)
-        failures, stats = run_case(case, runner, full=full)
+        use = sub if subprocess_every and i % subprocess_every == subprocess_every - 1 else runner
+        failures, stats = run_case(case, use, full=full)
         i += 1
         res.mutants += 1
         res.calls += stats.calls
@@ -191,7 +195,7 @@ def run(seed: int, *, mutants: int | None = None, minutes: float | None = None,
             res.seconds = time.monotonic() - started
             res.write_summary()
     res.seconds = time.monotonic() - started
-    res.calls = runner.calls
+    res.calls = runner.calls + sub.calls
     res.write_summary()
     return res
 

@@ -193,7 +193,8 @@ def load_text(text: str) -> ORuleset:
     try:
         data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - the pure-Python safe loader
     except (yaml.YAMLError, ValueError, RecursionError, OverflowError) as exc:
-        raise Unsupported(f"yaml: {type(exc).__name__}") from None
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise Unsupported(f"yaml: {type(exc).__name__}: {first}") from None
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise Unsupported("no rules list")
     semantics = data.get("semantics", "first-match")
