@@ -75,9 +75,31 @@ def _params():
     return out
 
 
+# events for ``eval --event`` (JSON is YAML: these files are also in the fuzz corpus)
+EVENT_REGRESSIONS: dict[str, str] = {
+    "fuzz-event-1.yaml": "JSON nested 5,000 deep: internal error RecursionError",
+    "fuzz-event-2.yaml": "an int of 5,001 digits: internal error ValueError (4300-digit limit)",
+}
+
+
 def test_every_fuzz_file_has_a_test():
     on_disk = {p.name for p in HOSTILE.glob("fuzz-*.yaml")}
-    assert on_disk == set(REGRESSIONS)
+    assert on_disk == set(REGRESSIONS) | set(EVENT_REGRESSIONS)
+
+
+@pytest.mark.parametrize("name", sorted(EVENT_REGRESSIONS))
+@pytest.mark.parametrize("how", ["inline", "file"])
+@pytest.mark.xfail(strict=True, reason=f"eval --event deep JSON / huge int: {READERS}")
+def test_hostile_event_is_a_usage_error(tmp_path, name, how):
+    """As a real process: exit 2 with one short line naming --event, no internal error."""
+    shutil.copy(HOSTILE.parent.parent / "rules.example.yaml", tmp_path / "rules.yaml")
+    shutil.copy(HOSTILE / name, tmp_path / "event.json")
+    payload = (HOSTILE / name).read_text(encoding="utf-8") if how == "inline" else "@event.json"
+    proc = run_cli(["eval", "rules.yaml", "--event", payload, "--format", "json"], tmp_path, timeout=30)
+    assert_clean_exit(proc.stdout + proc.stderr, proc.returncode)
+    assert proc.returncode == 2
+    assert "--event" in proc.stderr or "event.json" in proc.stderr
+    assert all(len(line) < 600 for line in proc.stderr.splitlines())
 
 
 @pytest.mark.parametrize(("name", "checks", "flags", "command"), _params())

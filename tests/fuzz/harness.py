@@ -195,6 +195,8 @@ class CaseRun:
                 self._claims(report, ors)
         elif self.want("eval") and self.rng.random() < 0.3:
             self.call(["eval", name, "--event", '{"plan": "pro"}', "--format", "json"], ro)
+        if self.want("eval") and self.rng.random() < 0.2:
+            self._eval_hostile(ro)
         flags = self.flags
         if self.want("suggest"):
             self.call(["suggest-merge", name, *flags], ro)
@@ -271,6 +273,11 @@ class CaseRun:
                 self.fail("eval-disagrees-with-oracle", c,
                           f"event {json.dumps(e)}: rulelint deciding {got.get('deciding')}, oracle {want}")
                 return
+
+    def _eval_hostile(self, d: Path) -> None:
+        """``eval --event`` with an event a user (or a script) should not send."""
+        payload = self.rng.choice(HOSTILE_EVENTS)()
+        self.call(["eval", self.case.name, "--event", payload, "--format", "json"], d)
 
     def _eval_cmd(self, d: Path, ors: oracle.ORuleset) -> None:
         if has_option("eval", "--events"):
@@ -442,6 +449,22 @@ class CaseRun:
             return
         if ors is not None:
             self._compare(ors, new_text, "output", c)
+
+
+HOSTILE_EVENTS = [
+    lambda: "[" * 5000 + "]" * 5000,
+    lambda: '{"a": ' * 3000 + "1" + "}" * 3000,
+    lambda: '{"n": 1' + "0" * 5000 + "}",
+    lambda: '{"n": 1e999, "m": -1e999}',
+    lambda: "NaN",
+    lambda: '{"plan": "pro", "plan": "free"}',
+    lambda: '{"plan": "\\ud800"}',
+    lambda: '{"plan": ["pro"], "age": {"range": [1, 2]}}',
+    lambda: "",
+    lambda: "@does-not-exist.json",
+    lambda: "@.",
+    lambda: '{"plan": "pro"} trailing',
+]
 
 
 def _first(text: str, needle: str) -> str:
