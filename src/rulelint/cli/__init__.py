@@ -39,6 +39,7 @@ from rulelint.cli import docs as _docs  # noqa: E402,F401
 from rulelint.cli import evaluate as _evaluate  # noqa: E402,F401
 from rulelint.cli import history as _history  # noqa: E402,F401
 from rulelint.cli import merge as _merge  # noqa: E402,F401
+from rulelint.cli import review as _review  # noqa: E402,F401
 
 
 def main() -> None:
