@@ -335,7 +335,18 @@ def kind_trap(text: str, rng: random.Random) -> str:
     return text + tail
 
 
+def defaults_header(text: str, rng: random.Random) -> str:
+    """A ``defaults:`` header (metadata, but also action / priority / enabled)."""
+    line = rng.choice(["defaults: {priority: 5}\n", "defaults: {enabled: false}\n",
+                       "defaults: {action: allow}\n", "defaults: {owner: x@example.com, priority: -1}\n"])
+    m = re.search(r"^rules:", text, re.M)
+    if not m:
+        return text
+    return text[: m.start()] + line + text[m.start():]
+
+
 OPERATORS: dict[str, Op] = {
+    "defaults_header": defaults_header,
     "kind_trap": kind_trap,
     "break_in_quoted": break_in_quoted,
     "raw_break_chars": raw_break_chars,

@@ -10,6 +10,7 @@ What SPEC.md says, as implemented here:
 * an event maps field names to values; a rule matches when every condition of its ``match``
   holds; a condition on a field the event lacks does not hold (not even ``not_in``); a
   disabled rule matches nothing;
+* ``defaults:`` fills in what a rule lacks (``action``, ``priority`` and ``enabled`` matter here);
 * first-match: rules ordered by ``priority`` (default 0, ascending), then position; the first
   matching rule decides; any-match: the decision is the set of actions of all matching rules;
 * a field's kind is declared in ``fields:`` or inferred from all its conditions in the file:
@@ -195,17 +196,24 @@ def load_text(text: str) -> ORuleset:
     except (yaml.YAMLError, ValueError, RecursionError, OverflowError) as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
         raise Unsupported(f"yaml: {type(exc).__name__}: {first}") from None
+    if isinstance(data, dict) and "rules" in data and data["rules"] is None:
+        data["rules"] = []  # 'rules:' with nothing under it: no rules
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise Unsupported("no rules list")
     semantics = data.get("semantics", "first-match")
     if semantics not in ("first-match", "any-match"):
         raise Unsupported(f"semantics {semantics!r}")
     declared = {f: _declared(s) for f, s in (data.get("fields") or {}).items()}
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise Unsupported("defaults")
     rules: list[ORule] = []
     seen: set[str] = set()
     for pos, item in enumerate(data["rules"]):
         if not isinstance(item, dict):
             raise Unsupported("rule is not a mapping")
+        # defaults: applied to every rule that lacks the key (action, priority, enabled too)
+        item = {**{k: v for k, v in defaults.items() if k in ("action", "priority", "enabled")}, **item}
         rid, action, match = item.get("id"), item.get("action"), item.get("match")
         if not isinstance(rid, str) or not isinstance(action, str) or not isinstance(match, dict):
             raise Unsupported("id/action/match")

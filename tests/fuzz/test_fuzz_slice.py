@@ -83,6 +83,15 @@ def test_oracle_ranges_any_match_disabled_and_bools():
     assert oracle.decide(rs, {"vip": True}) == frozenset({"w"})
 
 
+def test_oracle_applies_defaults():
+    rs = oracle.load_text("defaults: {action: allow, priority: 2, enabled: false}\nrules:\n"
+                          "  - {id: a, match: {k: v}}\n"
+                          "  - {id: b, action: x, match: {k: v}, enabled: true, priority: 3}\n"
+                          "  - {id: c, action: y, match: {k: v}, enabled: true}\n")
+    assert oracle.deciding(rs, {"k": "v"}) == ["c"]  # a is disabled; c (priority 2) before b (3)
+    assert rs.by_id("a").action == "allow"
+
+
 @pytest.mark.parametrize("text", [
     "rules:\n  - {id: a, action: x, match: {n: [1, b]}}\n",  # kind conflict
     "rules:\n  - {id: a, action: x, match: {d: 2026-01-01}}\n",  # a date
