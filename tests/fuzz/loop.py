@@ -126,7 +126,10 @@ def _save(res: Results, case: Case, f: Failure, minimized: str | None, prefix: s
         (d / "input.yaml").write_bytes(case.text.encode("utf-8", "surrogatepass"))
         if minimized is not None:
             (d / "minimized.yaml").write_bytes(minimized.encode("utf-8", "surrogatepass"))
-        (d / "command.txt").write_text(f"cd DIR_WITH_{case.name}\n{f.command}\n")
+        (d / "command.txt").write_text(
+            "# from this directory: the input under its name, then the command\n"
+            f"d=$(mktemp -d) && cp input.yaml \"$d/{case.name}\" && mkdir -p \"$d/out\" && cd \"$d\" && "
+            f"python -m {f.command}\n")
         (d / "output.txt").write_text(f.output)
         (d / "meta.json").write_text(json.dumps(entry, indent=2, ensure_ascii=False))
         entry["dir"] = str(d)
