@@ -229,7 +229,7 @@ def test_mutation_slice(tmp_path):
     assert not res.by_signature, json.dumps(summary["kept"], indent=1, ensure_ascii=False)[:6000]
 
 
-@settings(max_examples=20, derandomize=True, deadline=None,
+@settings(max_examples=20, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(gen.rule_files())
 def test_generated_rule_files(text):
