@@ -85,9 +85,27 @@ EVENT_REGRESSIONS: dict[str, str] = {
 }
 
 
+# files with a test of their own below
+OWN_TESTS = {"fuzz-symlink-1.yaml"}
+
+
 def test_every_fuzz_file_has_a_test():
     on_disk = {p.name for p in HOSTILE.glob("fuzz-*.yaml")}
-    assert on_disk == set(REGRESSIONS) | set(EVENT_REGRESSIONS)
+    assert on_disk == set(REGRESSIONS) | set(EVENT_REGRESSIONS) | OWN_TESTS
+
+
+@pytest.mark.xfail(strict=True, reason=f"symlinks: {WRITE}")
+def test_apply_writes_through_a_symlink(cli, tmp_path):
+    """The rule file is a symlink (a shared checkout, a dotfiles repo): --apply must write
+    the target and keep the link, not replace the link by a regular file."""
+    (tmp_path / "real").mkdir()
+    shutil.copy(HOSTILE / "fuzz-symlink-1.yaml", tmp_path / "real" / "rules.yaml")
+    (tmp_path / "rules.yaml").symlink_to(Path("real") / "rules.yaml")
+    before = (tmp_path / "real" / "rules.yaml").read_bytes()
+    result = cli("suggest-merge", "rules.yaml", "--apply", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "rules.yaml").is_symlink()
+    assert (tmp_path / "real" / "rules.yaml").read_bytes() != before
 
 
 @pytest.mark.parametrize("name", sorted(EVENT_REGRESSIONS))

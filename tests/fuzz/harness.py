@@ -398,8 +398,17 @@ class CaseRun:
     def _apply(self, flags: list[str], ors: oracle.ORuleset | None, load_errors: bool) -> None:
         d = self.workdir("apply")
         name = self.case.name
+        link = self.rng.random() < 0.2  # the rule file as a symlink to the real file
+        if link:
+            (d / "real").mkdir()
+            (d / name).rename(d / "real" / name)
+            (d / name).symlink_to(Path("real") / name)
         c = self.call(["suggest-merge", name, "--apply", "--format", "json", *flags], d)
         self.stats.applies += 1
+        if link and not (d / name).is_symlink():
+            self.fail("apply-replaced-symlink", c, "the symlink was replaced by a regular file "
+                      f"(the target {'changed' if (d / 'real' / name).read_bytes() != self.raw else 'is unchanged'})")
+            return
         new_raw = (d / name).read_bytes()
         if c.problem or c.exit_code != 0:
             if new_raw != self.raw:

@@ -46,6 +46,10 @@ KNOWN: dict[str, tuple[str, Callable[[Failure, Case], bool]]] = {
         "a removal changes a field's inferred kind (fuzz-kindchange-1): fixed on branch write",
         lambda f, c: f.kind in ("apply-changed-kind", "output-changed-kind"),
     ),
+    "symlinks": (
+        "writes replace a symlink by a regular file (fuzz-symlink-1): fixed on branch write",
+        lambda f, c: f.kind == "apply-replaced-symlink",
+    ),
     "output-drops-schema-errors": (
         "--output drops schema-error rules (fuzz-output-drops-1): fixed on branch write",
         lambda f, c: f.kind == "output-dropped-rules",
