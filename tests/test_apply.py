@@ -385,8 +385,8 @@ def test_apply_refuses_when_the_file_changed_since_it_was_read(tmp_path, monkeyp
     concurrent = SIMPLE + "  - id: added-meanwhile\n    action: y\n    match: {region: US}\n"
     real = cli_merge.plan_edits
 
-    def plan_then_someone_edits(plan):
-        edits = real(plan)
+    def plan_then_someone_edits(plan, *args):
+        edits = real(plan, *args)
         path.write_text(concurrent, encoding="utf-8")  # a colleague saves the file now
         return edits
 

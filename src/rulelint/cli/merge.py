@@ -23,15 +23,9 @@ from rulelint.cli.common import (
     make_console,
     parse_today,
 )
-from rulelint.consolidate.rewrite import (
-    apply_edits,
-    dump_rule,
-    dump_ruleset,
-    new_rule_list,
-    plan_edits,
-    write_output,
-)
+from rulelint.consolidate.rewrite import dump_rule, output_text, plan_edits
 from rulelint.consolidate.suggest import Suggestion, leftovers, suggest
+from rulelint.consolidate.writeback import Planned, write_back
 from rulelint.engine import analyse, load_rules
 from rulelint.load.config import ConfigError, resolve_settings, split_codes
 from rulelint.load.loading import to_plain
@@ -69,10 +63,33 @@ def suggestion_dict(s: Suggestion) -> dict[str, Any]:
         out["target"] = p.target
         out["target_reached"] = p.after <= p.target
         out["left_for_review"] = s.leftovers
+    if s.kind_changes:
+        out["declared_kinds"] = {
+            f: {"kind": old, "would_be": new} for f, (old, new) in s.kind_changes.items()
+        }
     if s.difference is not None:
         d = s.difference
         out["difference"] = {"event": d.event, "old": d.old, "new": d.new}
     return out
+
+
+def planned(s: Suggestion) -> Planned:
+    """What the ruleset must be once the suggestion is written (see consolidate/writeback)."""
+    p = s.plan
+    gone = [x.rule for x in p.removed] + [m for g in p.groups for m in g.members if m is not g.keep]
+    return Planned.after(p.ruleset, {id(g.keep): g.rule for g in p.groups}, gone, prove=True)
+
+
+def _read_existing(path: Path) -> bytes | None:
+    from rulelint.util.atomicio import check_target
+
+    target = check_target(path)
+    if target.stat is None:
+        return None
+    try:
+        return target.real.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _leftovers(project: Project, settings, s: Suggestion) -> None:
@@ -137,6 +154,10 @@ def _render_text(s: Suggestion, console) -> None:
             if not p.include_redundant:
                 say("  --include-redundant also removes rules that no decision "
                     "depends on (RL201/RL301)")
+    for f, (old, new) in s.kind_changes.items():
+        say(Text(f"keeps field {f!r} {old}: without its removed or merged conditions it "
+                 f"would be read as {new}, so the rewrite declares `{f}: {old}` under "
+                 "fields:", style="yellow"))
     if p.groups or p.removed:
         if s.verified:
             say(Text("verified equivalent: the new rule set takes the same decision as "
@@ -187,6 +208,13 @@ def suggest_merge_cmd(
         raise ConfigError(f"no ruleset named {ruleset!r} (loaded: {', '.join(sorted(project.rulesets))})")
     if output and len(names) != 1:
         raise ConfigError("--output writes one ruleset; choose it with --ruleset")
+    # a rule with an error has no place in a file written from data: refuse rather than
+    # drop it (a file-level error cannot be placed in a ruleset, so it counts too)
+    blocking = [f for f in errors if f.ruleset in (None, *names)] if output else []
+    if blocking:
+        e = blocking[0]
+        raise ConfigError(f"{e.file}:{e.line}: {e.message} — --output would leave this rule "
+                          "out of the new file; fix rule file errors first (rulelint check)")
     results = []
     for name in names:
         s = suggest(project.rulesets[name], keys, include_redundant, target)
@@ -206,18 +234,29 @@ def suggest_merge_cmd(
             _render_text(s, console)
     if not all(s.verified for s in results):
         raise typer.Exit(2)
-    edits = [e for s in results for e in plan_edits(s.plan)] if (diff or apply) else []
+    edits = [e for s in results for e in plan_edits(s.plan, s.declare)] if (diff or apply) else []
     if diff:
         out = sys.stderr if format == "json" else sys.stdout
         for e in edits:
             out.write(e.diff())
     if output is not None:
         s = results[0]
-        write_output(output, dump_ruleset(s.ruleset, new_rule_list(s.plan)))
+        data = output_text(s.ruleset, s.plan).encode("utf-8")
+        original = _read_existing(output)
+        write_back({output: data}, {output: original},
+                   lambda: load_rules([output], settings), [planned(s)])
         if format == "text":
-            console.print(Text(f"wrote {output}", style="dim"))
+            console.print(Text(f"wrote {output} (reloaded and verified: "
+                               f"{s.plan.after} rules, same decisions)", style="dim"))
     if apply:
-        apply_edits(edits)
+        changed = [s for s in results if s.plan.groups or s.plan.removed]
+        write_back({e.path: e.new_bytes() for e in edits},
+                   {e.path: e.old_bytes() for e in edits},
+                   lambda: load_rules(list(paths) if paths else None, settings),
+                   [planned(s) for s in changed])
         if format == "text":
             files = ", ".join(e.display for e in edits) or "nothing to change"
             console.print(Text(f"applied: {files}", style="bold green"))
+            if edits:
+                console.print(Text("reloaded the written files: the planned rules, "
+                                   "same decisions (exact check)", style="dim"))

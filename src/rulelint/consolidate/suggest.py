@@ -9,7 +9,7 @@ from rulelint.algebra.sets import Domain
 from rulelint.consolidate.equivalence import Difference, Slot, first_difference
 from rulelint.consolidate.merge import Plan, plan_merges
 from rulelint.load.boxes import condition_sets
-from rulelint.load.conditions import ConditionError, parse_condition
+from rulelint.load.conditions import ConditionError, infer_kind, parse_condition
 from rulelint.load.project import RuleEntry, RuleSet
 
 
@@ -19,6 +19,14 @@ class Suggestion:
     verified: bool
     difference: Difference | None = None
     leftovers: dict[str, list[str]] = field(default_factory=dict)  # why -> rule ids
+    # fields whose inferred kind the new rule set would change: field -> (old kind, new
+    # inferred kind). ``--apply`` declares the old kind in a ``fields:`` header; ``--output``
+    # declares every kind in its header.
+    kind_changes: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def declare(self) -> dict[str, str]:
+        return {f: old for f, (old, _) in self.kind_changes.items()}
 
     @property
     def ruleset(self) -> RuleSet:
@@ -43,7 +51,7 @@ def _box_of(match: dict[str, Any], domains: dict[str, Domain]) -> dict | None:
 GLOB_FIELD = "\x00glob:"
 
 
-def _slots(r: RuleEntry, domains: dict[str, Domain]) -> list[Slot]:
+def rule_slots(r: RuleEntry, domains: dict[str, Domain]) -> list[Slot]:
     """A rule as slots. A rule with an opaque glob is unknown between its sure part and its
     over-approximation; it becomes two slots: the sure part, and the rest gated by a fresh
     boolean field. Equivalence over that extended space holds for every way the glob could
@@ -57,21 +65,54 @@ def _slots(r: RuleEntry, domains: dict[str, Domain]) -> list[Slot]:
     return out
 
 
-def verify(plan: Plan) -> Difference | None:
-    """Prove the new rule set takes the same decision as the old for every event."""
-    rs = plan.ruleset
-    domains = dict(rs.domains)
-    old = [s for r in rs.live_rules() for s in _slots(r, domains)]
+def _gone_and_keeps(plan: Plan) -> tuple[set[int], dict[int, Any]]:
     gone = {id(x.rule) for x in plan.removed}
     gone |= {id(m) for g in plan.groups for m in g.members if m is not g.keep}
-    keeps = {id(g.keep): g for g in plan.groups}
+    return gone, {id(g.keep): g for g in plan.groups}
+
+
+def kind_changes(plan: Plan) -> dict[str, tuple[str, str]]:
+    """Fields whose kind, inferred from the conditions left after the plan (SPEC: "an
+    undeclared field takes its kind from all of its conditions"), would not be the kind
+    they have now: field -> (kind now, kind then). Declared fields never change."""
+    rs = plan.ruleset
+    gone, keeps = _gone_and_keeps(plan)
+    uses: dict[str, list[Any]] = {}
+    for r in rs.rules:
+        if id(r) in gone:
+            continue
+        g = keeps.get(id(r))
+        if g is None:
+            conds = list(r.conditions.values())
+        else:
+            conds = [parse_condition(f, raw) for f, raw in g.rule["match"].items()]
+        for c in conds:
+            uses.setdefault(c.field, []).append(c)
+    out = {}
+    for f, conds in sorted(uses.items()):
+        if f in rs.declared or f not in rs.domains:
+            continue
+        then = infer_kind(conds)
+        if then != rs.domains[f].kind:
+            out[f] = (rs.domains[f].kind, then)
+    return out
+
+
+def verify(plan: Plan) -> Difference | None:
+    """Prove the new rule set takes the same decision as the old for every event, both
+    judged under the old field kinds (a field whose kind would change is declared by the
+    rewrite, see ``kind_changes``)."""
+    rs = plan.ruleset
+    domains = dict(rs.domains)
+    old = [s for r in rs.live_rules() for s in rule_slots(r, domains)]
+    gone, keeps = _gone_and_keeps(plan)
     new = []
     for r in rs.live_rules():
         if id(r) in gone:
             continue
         g = keeps.get(id(r))
         if g is None:
-            new.extend(_slots(r, domains))
+            new.extend(rule_slots(r, domains))
         else:
             new.append(Slot(_box_of(g.rule["match"], rs.domains), g.rule["action"], r.id))
     diff = first_difference(old, new, domains, rs.semantics)
@@ -102,5 +143,6 @@ def suggest(
     target: int | None = None,
 ) -> Suggestion:
     plan = plan_merges(rs, keys, include_redundant, target)
-    diff = verify(plan) if (plan.groups or plan.removed) else None
-    return Suggestion(plan, diff is None, diff)
+    changed = bool(plan.groups or plan.removed)
+    diff = verify(plan) if changed else None
+    return Suggestion(plan, diff is None, diff, kind_changes=kind_changes(plan) if changed else {})

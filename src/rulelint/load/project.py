@@ -35,6 +35,7 @@ from rulelint.load.files import SourceFile
 from rulelint.load.loading import LocDict, LocList, YamlDocument, load_file, parse_text, to_plain
 from rulelint.load.model import FieldDecl, Header, Limits, Rule, validate_header, validate_rule
 from rulelint.report.findings import Finding, Location, Severity
+from rulelint.util.lines import split_lines
 
 # ``json.dumps(value, sort_keys=True, default=str)``, without building an encoder per call
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, default=str).encode
@@ -111,6 +112,7 @@ class RuleSet:
     domains: dict[str, Domain] = field(default_factory=dict)
     slot_count: int = 0  # every entry in the rules lists, including invalid ones
     header_file: str | None = None
+    declared: frozenset[str] = frozenset()  # fields whose kind is declared (config, headers)
 
     @property
     def max_rules(self) -> int | None:
@@ -368,7 +370,7 @@ def _build_ruleset(
         defaults = info.header.defaults.model_dump(exclude_none=True) if (
             info.header is not None and info.header.defaults is not None
         ) else None
-        lines = info.doc.text.splitlines()
+        lines = split_lines(info.doc.text)
         for raw, line in raw_rules:
             rs.slot_count += 1
             rule, problems = validate_rule(raw, defaults, line)
@@ -394,6 +396,7 @@ def _build_ruleset(
             rs.rules.append(entry)
     _check_ids(rs, project)
     rs.domains = _kinds(rs, decls, project)
+    rs.declared = frozenset(decls)
     memo: dict = {}
     for entry in rs.rules:
         if entry.valid:

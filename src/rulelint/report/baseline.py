@@ -114,8 +114,9 @@ def baseline_text(findings: Iterable[Finding]) -> str:
 
 
 def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
-    """Write the baseline atomically (temp file, fsync, rename; an existing file keeps its
-    mode); return the number of entries written."""
+    """Write the baseline with ``util.atomicio.write_atomic`` (temp file, fsync, rename;
+    symlinks followed, only regular files replaced, mode kept); return the number of
+    entries written."""
     text = baseline_text(findings)
     write_atomic(path, text.encode("utf-8"))
     return len(json.loads(text)["findings"])
