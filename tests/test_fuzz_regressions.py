@@ -23,50 +23,50 @@ from fuzz.harness import Case, run_case
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 
-WRITE = "fixed on branch write"
 READERS = "fixed on branch readers"
-CONVERT = "fixed on branch write/readers"
 
 # file -> (checks of the harness to run, suggest-merge flags, the command that failed, xfail reason)
+# (reason None: fixed in main; fuzz-linebreak-*, -cr-, -anchors-, -output-drops-, -kindchange-,
+# -tags-3, -hugeint-, -dates- and -symlink- by the write branch, merged 2026-12-02)
 REGRESSIONS: dict[str, tuple[set[str], list[str], list[str], str | None]] = {
     # NEL (U+0085) inside a quoted description: --apply deleted r7, a rule in no group
     "fuzz-linebreak-1.yaml": ({"apply"}, ["--include-redundant"],
                               ["suggest-merge", "--apply", "--include-redundant"],
-                              f"NEL/U+2028 line breaks in the editor: {WRITE}"),
+                              None),
     # NEL and U+2028 in quoted strings of rules with schema errors: --diff never ends
     "fuzz-linebreak-2.yaml": ({"suggest"}, [], ["suggest-merge", "--diff"],
-                              f"NEL/U+2028 line breaks in the editor: {WRITE}"),
+                              None),
     # CR-only line endings: --diff and --apply end in IndexError
     "fuzz-cr-1.yaml": ({"suggest", "apply"}, [], ["suggest-merge", "--diff"],
-                       f"CR-only line breaks in the editor: {WRITE}"),
+                       None),
     # two merged rules with created == reviewed: &id001 twice in the --output file
     "fuzz-anchors-1.yaml": ({"output", "apply"}, [], ["suggest-merge", "--output", "out/new.yaml"],
-                            f"anchors in emitted YAML: {WRITE}"),
+                            None),
     # --include-redundant removes the only cidr on src: src becomes a string, and not_in
     # then matches "hello" (the file should declare src: ip instead)
     "fuzz-kindchange-1.yaml": ({"apply"}, ["--include-redundant"],
                                ["suggest-merge", "--apply", "--include-redundant"],
-                               f"kind change on removal: {WRITE}"),
+                               None),
     # a rule with an unknown key is left out of the --output file
     "fuzz-output-drops-1.yaml": ({"output"}, [], ["suggest-merge", "--output", "out/new.yaml"],
-                                 f"--output drops schema-error rules: {WRITE}"),
+                                 None),
     # !!timestamp on a string: internal error AttributeError
     "fuzz-tags-1.yaml": ({"check"}, [], ["check"], f"explicit tags: {READERS}"),
     # !!bool 0x1F: internal error KeyError
     "fuzz-tags-2.yaml": ({"check"}, [], ["check"], f"explicit tags: {READERS}"),
     # !!float on a word: check reports it, --output ends in RepresenterError
     "fuzz-tags-3.yaml": ({"output"}, [], ["suggest-merge", "--output", "out/new.yaml"],
-                         f"--output with a value that could not be converted: {CONVERT}"),
+                         None),
     # a rule whose id is a list: review --mark-reviewed of another rule ends in TypeError
     "fuzz-markreviewed-1.yaml": ({"mark"}, [], ["review", "--mark-reviewed", "b", "--date", "2026-12-01"],
                                  "mark-reviewed with a non-string id: to fix on branch review"),
     # a 5,000-digit range bound: --output ends in RepresenterError (and echoes the digits)
     "fuzz-hugeint-1.yaml": ({"output"}, [], ["suggest-merge", "--output", "out/new.yaml"],
-                            f"--output with a value that could not be converted: {CONVERT}"),
+                            None),
     # id: 2026-02-30 on a merge-key rule: --output --target 7 ends in RepresenterError
     "fuzz-dates-1.yaml": ({"output"}, ["--target", "7"],
                           ["suggest-merge", "--output", "out/new.yaml", "--target", "7"],
-                          f"--output with a value that could not be converted: {CONVERT}"),
+                          None),
 }
 
 
@@ -94,7 +94,6 @@ def test_every_fuzz_file_has_a_test():
     assert on_disk == set(REGRESSIONS) | set(EVENT_REGRESSIONS) | OWN_TESTS
 
 
-@pytest.mark.xfail(strict=True, reason=f"symlinks: {WRITE}")
 def test_apply_writes_through_a_symlink(cli, tmp_path):
     """The rule file is a symlink (a shared checkout, a dotfiles repo): --apply must write
     the target and keep the link, not replace the link by a regular file."""
@@ -159,7 +158,6 @@ def test_real_process(tmp_path, name, command):
     assert_clean_exit(proc.stdout + proc.stderr, proc.returncode)
 
 
-@pytest.mark.xfail(strict=True, reason=f"--output with a value that could not be converted: {CONVERT}")
 def test_huge_int_output_is_clear_and_short(tmp_path):
     """--output with a 5,000-digit bound, as a real process: written as its source text or
     refused in one short line naming the rule; never a 5,000-digit error message."""
@@ -182,7 +180,6 @@ def _has_anchor_or_alias(text: str) -> bool:
     return False
 
 
-@pytest.mark.xfail(strict=True, reason=f"anchors in emitted YAML: {WRITE}")
 def test_output_never_uses_anchors(cli, tmp_path):
     shutil.copy(HOSTILE / "fuzz-anchors-1.yaml", tmp_path / "rules.yaml")
     result = cli("suggest-merge", "rules.yaml", "--output", "new.yaml", cwd=tmp_path)
@@ -192,7 +189,6 @@ def test_output_never_uses_anchors(cli, tmp_path):
     assert len(yaml.safe_load(text)["rules"]) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=f"--output drops schema-error rules: {WRITE}")
 def test_output_keeps_or_refuses_schema_error_rules(cli, tmp_path):
     src = (HOSTILE / "fuzz-output-drops-1.yaml").read_text(encoding="utf-8")
     (tmp_path / "rules.yaml").write_text(src, encoding="utf-8")

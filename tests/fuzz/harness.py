@@ -426,7 +426,7 @@ class CaseRun:
                 self.fail("apply-changed-untouched-bytes", c, "nothing to merge, yet the file changed")
             return
         try:
-            problem = untouched_kept(old_text, new_text, touched)
+            problem = untouched_kept(old_text, new_text, touched, allow_fields=True)
         except NoSpans:
             problem = None
         if problem:

@@ -67,9 +67,46 @@ def rule_spans(text: str) -> list[Span]:
     return spans
 
 
-def untouched_kept(old: str, new: str, touched_ids: set[str]) -> str | None:
+def _content_end(node: yaml.Node) -> int:
+    """Where a node's own text ends (a block collection's end mark is the next token)."""
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style and node.value:
+        last = node.value[-1]
+        return _content_end(last[1] if isinstance(node, yaml.MappingNode) else last)
+    return node.end_mark.index
+
+
+def drop_top_key(text: str, key: str) -> str:
+    """The text without the top-level ``key:`` entry (its lines, up to the next key)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        raise NoSpans(str(exc)) from None
+    if not isinstance(root, yaml.MappingNode):
+        raise NoSpans("not a mapping")
+    items = root.value
+    for k, v in items:
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            start = _line_start(text, k.start_mark.index)
+            end = _content_end(v)
+            while end < len(text) and text[end] in " \t":
+                end += 1
+            if text.startswith("\r\n", end):
+                end += 2
+            elif end < len(text) and text[end] in BREAKS:
+                end += 1
+            return text[:start] + text[end:]
+    return text
+
+
+def untouched_kept(old: str, new: str, touched_ids: set[str], allow_fields: bool = False) -> str | None:
     """None when ``new`` equals ``old`` outside the spans of ``touched_ids``; else a short
-    description of the first piece of untouched text that is missing or changed."""
+    description of the first piece of untouched text that is missing or changed.
+
+    ``allow_fields``: the header's ``fields:`` entry may be added or changed too (SPEC: a
+    rewrite that would change a field's inferred kind declares the kind there); whether
+    the declaration is right is for the decision check to say."""
+    if allow_fields:
+        old, new = drop_top_key(old, "fields"), drop_top_key(new, "fields")
     spans = rule_spans(old)
     cuts = [s for s in spans if s.rule_id in touched_ids]
     pieces: list[str] = []

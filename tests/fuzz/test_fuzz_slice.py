@@ -130,6 +130,17 @@ def test_untouched_check_allows_replacing_a_touched_rule_only():
     assert untouched_kept(text, merged.replace("z", "Z"), {"a", "b"}) is not None
 
 
+@pytest.mark.parametrize("before", ["", "fields: {k: string}\n", "fields:\n  k: string\n  n: int\n"])
+def test_untouched_check_allows_a_fields_declaration_only_when_asked(before):
+    text = f"# head\nruleset: x\n{before}rules:\n  - id: a\n    action: x\n    match: {{k: v}}\n"
+    declared = text.replace(before, "") .replace("ruleset: x\n", "ruleset: x\nfields: {src: ip}\n")
+    assert untouched_kept(text, declared, {"a"}) is not None
+    assert untouched_kept(text, declared, set(), allow_fields=True) is None
+    at_top = "fields: {src: ip}\n" + text.replace(before, "")
+    assert untouched_kept(text, at_top, set(), allow_fields=True) is None
+    assert untouched_kept(text, at_top.replace("# head", "# Head"), set(), allow_fields=True) is not None
+
+
 def test_ddmin_finds_the_line_that_matters():
     text = "".join(f"line {i}\n" for i in range(40)) + "BOOM\n"
     small = ddmin_lines(text, lambda t: "BOOM" in t, budget=200)
