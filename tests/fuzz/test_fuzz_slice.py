@@ -232,7 +232,7 @@ def test_harness_catches_a_broken_editor(edit, kinds):
 
 def test_mutation_slice(tmp_path):
     """A fixed-seed run of the mutation loop over the real corpus: nothing but known families."""
-    res = run(SLICE_SEED, mutants=SLICE_MUTANTS, out=tmp_path, timeout=20.0, minimize=False,
+    res = run(SLICE_SEED, mutants=SLICE_MUTANTS, out=tmp_path, timeout=30.0, minimize=False,
               known=known_family, keep_per_signature=1)
     summary = res.summary()
     assert res.mutants == SLICE_MUTANTS and res.calls > 5 * SLICE_MUTANTS
@@ -246,7 +246,7 @@ def test_mutation_slice(tmp_path):
 def test_generated_rule_files(text):
     """Hypothesis rule files through every command, checked by the oracle."""
     case = Case(text, seed=len(text))
-    failures, stats = run_case(case, Runner(timeout=20.0))
+    failures, stats = run_case(case, Runner(timeout=30.0))
     assert not _unexpected(failures, case), [(f.kind, f.command, f.detail) for f in failures]
 
 
