@@ -76,19 +76,20 @@ class Runner:
         self.calls = 0
         self.runner = CliRunner()
 
-    def __call__(self, args: list[str], cwd: Path) -> Call:
+    def __call__(self, args: list[str], cwd: Path, stdin: bytes | None = None) -> Call:
         self.calls += 1
         if self.subprocess_mode:
-            return self._subprocess(args, cwd)
-        return self._inprocess(args, cwd)
+            return self._subprocess(args, cwd, stdin)
+        return self._inprocess(args, cwd, stdin)
 
-    def _subprocess(self, args: list[str], cwd: Path) -> Call:
+    def _subprocess(self, args: list[str], cwd: Path, stdin: bytes | None = None) -> Call:
         env = {k: v for k, v in os.environ.items() if k not in ENV}
         env.update({k: v for k, v in ENV.items() if v is not None})
         started = time.monotonic()
         try:
             p = subprocess.run([sys.executable, "-m", "rulelint", *args], cwd=cwd, env=env,
-                               capture_output=True, timeout=self.timeout, stdin=subprocess.DEVNULL)
+                               capture_output=True, timeout=self.timeout,
+                               **({"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}))
         except subprocess.TimeoutExpired as exc:
             return Call(args, str(cwd), None, _dec(exc.stdout), _dec(exc.stderr),
                         time.monotonic() - started, f"timeout after {self.timeout:.0f}s")
@@ -96,7 +97,7 @@ class Runner:
         problem = f"killed by signal {-code}" if code < 0 else None
         return Call(args, str(cwd), code, _dec(p.stdout), _dec(p.stderr), time.monotonic() - started, problem)
 
-    def _inprocess(self, args: list[str], cwd: Path) -> Call:
+    def _inprocess(self, args: list[str], cwd: Path, stdin: bytes | None = None) -> Call:
         old = os.getcwd()
         main_thread = threading.current_thread() is threading.main_thread()
         problem = None
@@ -111,7 +112,7 @@ class Runner:
             if main_thread:
                 signal.setitimer(signal.ITIMER_REAL, self.timeout)
             with mock.patch("typer.testing._get_command", lambda _app: _command()):
-                r = self.runner.invoke(app, list(args), env=ENV, catch_exceptions=True)
+                r = self.runner.invoke(app, list(args), env=ENV, catch_exceptions=True, input=stdin)
             if main_thread:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             stdout, stderr, code = r.stdout, r.stderr, r.exit_code

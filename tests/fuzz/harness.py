@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import shutil
 import tempfile
 import xml.etree.ElementTree as ET
@@ -119,8 +120,9 @@ class CaseRun:
         (d / self.case.name).write_bytes(self.raw)
         return d
 
-    def call(self, args: list[str], cwd: Path, *, machine: str | None = None) -> Call:
-        c = self.runner(args, cwd)
+    def call(self, args: list[str], cwd: Path, *, machine: str | None = None,
+             stdin: bytes | None = None) -> Call:
+        c = self.runner(args, cwd, stdin) if stdin is not None else self.runner(args, cwd)
         self.stats.calls += 1
         if c.problem:
             kind = "timeout" if c.problem.startswith("timeout") else "crash"
@@ -140,9 +142,20 @@ class CaseRun:
     def _machine(self, c: Call, fmt: str) -> None:
         try:
             if fmt in ("json", "sarif", "gitlab"):
-                json.loads(c.stdout)
+                doc = json.loads(c.stdout)
+                if fmt == "sarif" and not (isinstance(doc, dict) and doc.get("version") == "2.1.0"
+                                           and isinstance(doc.get("runs"), list)):
+                    raise ValueError("not a SARIF 2.1.0 log")
+                if fmt == "gitlab" and not (isinstance(doc, list) and all(
+                        {"description", "check_name", "fingerprint", "severity", "location"} <= set(x)
+                        for x in doc)):
+                    raise ValueError("not a GitLab Code Quality array")
             elif fmt == "junit":
                 ET.fromstring(c.stdout)
+            elif fmt == "concise":
+                for line in c.stdout.splitlines():
+                    if line.strip() and not re.match(r"^.+:\d+:\d+: RL\d{3} ", line):
+                        raise ValueError(f"not 'file:line:col: CODE message': {line[:120]!r}")
         except (ValueError, ET.ParseError) as exc:
             self.fail("bad-machine-output", c, f"--format {fmt} output does not parse: {exc}")
 
@@ -173,6 +186,18 @@ class CaseRun:
                     report = json.loads(c.stdout)
                 except ValueError:
                     report = None
+        if self.want("check") and has_option("check", "--stdin-filename") and self.rng.random() < 0.3:
+            # the same file on stdin: the same findings (SPEC: '-' reads a rule file from stdin)
+            c = self.call(["check", "-", "--stdin-filename", name, "--format", "json",
+                           "--today", "2026-12-01"], ro, machine="json", stdin=self.raw)
+            if report is not None and c.exit_code in (0, 1) and not c.problem:
+                try:
+                    got = json.loads(c.stdout)
+                except ValueError:
+                    got = None
+                key = lambda r: sorted((f["code"], f["line"], f["message"]) for f in r["findings"])  # noqa: E731
+                if got is not None and key(got) != key(report):
+                    self.fail("stdin-differs", c, "check - (stdin) reports other findings than check FILE")
         if report is None and self.want("check") is False:
             c = self.runner(["check", name, "--format", "json", "--today", "2026-12-01"], ro)
             try:
