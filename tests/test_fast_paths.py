@@ -106,7 +106,7 @@ def test_cli_json_is_the_rendered_report(tmp_path, monkeypatch):
     monkeypatch.setattr(json_format, "CHUNK", 10)
     result = CliRunner().invoke(app, ["check", str(path), "--format", "json", "--today", "2026-06-01"])
     assert result.exit_code == 1
-    assert result.output == json_format.render(_report(tmp_path))
+    assert result.stdout == json_format.render(_report(tmp_path))  # stderr: the run's notes
 
 
 # --- text ------------------------------------------------------------------------------------

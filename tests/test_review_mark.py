@@ -195,8 +195,27 @@ def test_a_broken_edit_is_caught_and_undone(cli, tmp_path: Path, monkeypatch):
     monkeypatch.setattr(markreview, "mark_text", broken)
     result = _mark(cli, tmp_path, "--mark-reviewed", "b")
     assert result.exit_code == 2
-    assert "did not reload as planned (rule 'b' changed beyond `reviewed`)" in result.stderr
-    assert "the original was put back" in result.stderr
+    assert "is not what was asked (rule 'b' changed beyond `reviewed`)" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert p.read_bytes() == before
+
+
+def test_a_broken_write_is_caught_after_writing_and_undone(cli, tmp_path: Path, monkeypatch):
+    """With the check of the planned text out of the way, the verified writer still sees the
+    damage in what it wrote (reloaded with the normal loader) and puts the original back."""
+    p = _write(tmp_path, BLOCK)
+    before = p.read_bytes()
+    real = markreview.mark_text
+
+    def broken(text, ids, date, display):
+        new, marked = real(text, ids, date, display)
+        return new.replace("action: deny", "action: allow", 1), marked
+
+    monkeypatch.setattr(markreview, "mark_text", broken)
+    monkeypatch.setattr(markreview, "check_reload", lambda plan, written, date: None)
+    result = _mark(cli, tmp_path, "--mark-reviewed", "b")
+    assert result.exit_code == 2
+    assert "'b'" in result.stderr and "planned" in result.stderr, result.stderr
     assert p.read_bytes() == before
 
 

@@ -7,13 +7,15 @@ import sys
 import typer
 
 from rulelint import __version__
+from rulelint.cli.help import RulelintGroup
 from rulelint.util.fastexit import exit_code, hard_exit
 
 app = typer.Typer(
     name="rulelint",
     help="Lint and consolidate capped exception-rule lists kept as YAML.",
     no_args_is_help=True,
-    add_completion=False,
+    cls=RulelintGroup,  # ruff-like metavars and an example in every command's help
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, pwsh)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -45,7 +47,7 @@ from rulelint.cli import review as _review  # noqa: E402,F401
 def main() -> None:
     """The console script: run the app, then leave without freeing the heap (fastexit)."""
     try:
-        app()
+        app(prog_name="rulelint")  # also under `python -m rulelint`: completion keys on it
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         print("rulelint: interrupted", file=sys.stderr)
         code = 130

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 import typer
@@ -47,8 +48,8 @@ def rule_cmd(
         from rulelint.render.text import rules_table
 
         console = make_console(color)
-        console.print(rules_table(checks))
-        console.print(Text("\n`rulelint rule CODE` shows what a check means and how to fix it.", style="dim"))
+        print_trimmed(console, rules_table(checks))
+        print_trimmed(console, Text("\n`rulelint rule CODE` shows what a check means and how to fix it.", style="dim"))
         return
     check = lookup(code)
     if check is None:
@@ -60,7 +61,21 @@ def rule_cmd(
     else:
         from rich.markdown import Markdown  # here: it costs every other command 30 ms to import
 
-        make_console(color).print(Markdown(check_doc_markdown(check.code)))
+        print_trimmed(make_console(color), Markdown(check_doc_markdown(check.code)))
+
+
+_TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$", re.MULTILINE)
+_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def print_trimmed(console, renderable) -> None:
+    """Print as Rich would, without the spaces Rich pads each line with (tables and
+    Markdown fill the width): a line never ends in blanks, coloured or not."""
+    with console.capture() as capture:
+        console.print(renderable)
+    # the blanks go, the colour codes among them stay (so the styles still close)
+    trimmed = _TRAILING.sub(lambda m: "".join(_ESCAPE.findall(m.group())), capture.get())
+    console.file.write(trimmed)
 
 
 def _check_json(code: str) -> dict:
@@ -73,8 +88,13 @@ def _check_json(code: str) -> dict:
 
 @app.command("schema")
 @guarded
-def schema_cmd(debug: DebugOpt = False) -> None:
-    """Print the JSON Schema of a rule file (for editors' YAML language servers)."""
-    from rulelint.load.model import rule_json_schema
+def schema_cmd(
+    config: Annotated[bool, typer.Option("--config", help="The schema of rulelint.yaml instead of a rule file's.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Print the JSON Schema of a rule file (for editors' YAML language servers).
 
-    print(json.dumps(rule_json_schema(), indent=2))
+    Every property carries a description, which editors show on hover."""
+    from rulelint.load.schema import config_schema, rule_file_schema
+
+    print(json.dumps(config_schema() if config else rule_file_schema(), indent=2, ensure_ascii=False))

@@ -106,7 +106,7 @@ def _parse_date(value: str) -> dt.date:
 
 def _mark(paths: list[Path] | None, settings: Settings, ids: list[str], when: dt.date,
           ruleset: str | None) -> None:
-    from rulelint.consolidate.markreview import plan_file, write_verified
+    from rulelint.consolidate.markreview import plan_file, write_marked
     from rulelint.engine import load_rules
 
     if not ids:
@@ -147,7 +147,8 @@ def _mark(paths: list[Path] | None, settings: Settings, ids: list[str], when: dt
         if missing:
             raise ConfigError(f"{display}: cannot find rule {missing[0]!r} in the text; nothing was written")
         plans.append(plan)
-    write_verified(plans, when)
+    write_marked(plans, [(rs, r) for [(rs, r)] in found.values()], when,
+                 lambda: load_rules(paths, settings))
     for rid in dict.fromkeys(ids):
         (_, r), = found[rid]
         print(f"{r.file}:{r.line}: {rid}: reviewed: {when}")

@@ -13,16 +13,18 @@ event marks: character offsets, with its own idea of a line break, which besides
 * a flow-style rule (``- {id: a, action: x, match: {...}}``) gets ``, reviewed: D`` after its
   last value.
 
-``write_verified`` writes each file with ``util/atomicio.write_atomic`` and reads it back: the
-reloaded rules must equal the old ones except ``reviewed`` of the rules marked (which must
-be D), and the header must be unchanged; otherwise the original bytes are put back and the
-run fails (exit 2). Nothing is written when any id is unknown.
+``write_marked`` first checks the planned text (it must load as the old rules except
+``reviewed`` of the rules marked, which must be D, with the header unchanged), then writes
+through ``writeback.write_back``, the one verified writer: reloaded with the normal loader,
+compared with the plan rule by rule, the original bytes put back when anything differs
+(exit 2). Nothing is written when any id is unknown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ import yaml
 
 from rulelint.consolidate.merge import RULE_KEY_ORDER
 from rulelint.load.loading import decode, parse_text, to_plain
-from rulelint.util.atomicio import write_atomic
+from rulelint.load.project import Project, RuleEntry, RuleSet
 from rulelint.util.errors import ConfigError
 
 try:
@@ -375,27 +377,25 @@ def check_reload(plan: FilePlan, written: bytes, date: dt.date) -> str | None:
     return None
 
 
-def _write(plan: FilePlan, data: bytes, expect: bytes | None) -> None:
-    """The one write step (atomic: temp file, fsync, rename; with ``expect``, refuses a file
-    changed since it was read)."""
-    write_atomic(plan.path, data, expect=expect)
+def write_marked(plans: list[FilePlan], marked: list[tuple[RuleSet, RuleEntry]],
+                 date: dt.date, reload: Callable[[], Project]) -> None:
+    """Check each planned text (it must load as the old rules with ``reviewed: date`` in the
+    marked ones and nothing else changed; else nothing is written), then write them all
+    through ``writeback.write_back``: reloaded with the normal loader, compared rule by rule
+    with the plan (the marked rules with the new date, every other rule unchanged), and put
+    back from memory when anything differs."""
+    from rulelint.consolidate.writeback import Planned, write_back
 
-
-def write_verified(plans: list[FilePlan], date: dt.date) -> None:
-    """Write every plan, read each back and check it; on any mismatch put every file
-    written so far back as it was and fail."""
-    done: list[FilePlan] = []
-    try:
-        for plan in plans:
-            _write(plan, plan.new, plan.old)
-            done.append(plan)
-            problem = check_reload(plan, plan.path.read_bytes(), date)
-            if problem is not None:
-                raise ConfigError(
-                    f"{plan.display}: the written file did not reload as planned ({problem}); "
-                    "the original was put back, nothing changed (please report this)"
-                )
-    except BaseException:
-        for plan in reversed(done):
-            _write(plan, plan.old, None)
-        raise
+    for plan in plans:
+        problem = check_reload(plan, plan.new, date)
+        if problem is not None:
+            raise ConfigError(
+                f"{plan.display}: the planned edit is not what was asked ({problem}); "
+                "nothing was written (please report this)"
+            )
+    by_ruleset: dict[str, tuple[RuleSet, dict[int, dict[str, Any]]]] = {}
+    for rs, r in marked:
+        data = {**to_plain(r.raw), KEY: date}
+        by_ruleset.setdefault(rs.name, (rs, {}))[1][id(r)] = data
+    planned = [Planned.after(rs, replaced, prove=False) for rs, replaced in by_ruleset.values()]
+    write_back({p.path: p.new for p in plans}, {p.path: p.old for p in plans}, reload, planned)

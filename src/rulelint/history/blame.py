@@ -134,10 +134,15 @@ def rule_line_dates(
     outside: list[str] = []
     uncommitted: list[str] = []
     failed: list[tuple[str, str]] = []
+    piped: list[str] = []
     undated = 0
     for display, rules in sorted(by_file.items()):
         info = infos.get(display)
         if info is None:
+            undated += len(rules)
+            continue
+        if info.source.data is not None:  # read from stdin: git's copy may differ
+            piped.append(display)
             undated += len(rules)
             continue
         lines = info.doc.text.splitlines()
@@ -161,8 +166,10 @@ def rule_line_dates(
                 result.dates[r] = LineDates(min(found), max(found))
             else:
                 undated += 1
-    if outside or uncommitted or failed:
+    if outside or uncommitted or failed or piped:
         why = []
+        if piped:
+            why.append(f"{_names(piped)} was read from stdin")
         if outside:
             why.append(f"{_names(outside)} {'is' if len(outside) == 1 else 'are'} not in a "
                        "git repository")

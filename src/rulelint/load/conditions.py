@@ -378,38 +378,3 @@ def glob_shape(pattern: str) -> tuple[str, str]:
     if rest and set(rest) == {"*"}:
         return ("any", "") if not head else ("prefix", head)
     return "opaque", head
-
-
-def condition_json_schema() -> dict[str, Any]:
-    scalar = {"type": ["string", "integer", "boolean"]}
-    scalars = {"anyOf": [scalar, {"type": "array", "items": scalar, "minItems": 1}]}
-    strings = {
-        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]
-    }
-    return {
-        "anyOf": [
-            scalar,
-            {"type": "array", "items": scalar, "minItems": 1},
-            {
-                "type": "object",
-                "additionalProperties": False,
-                "minProperties": 1,
-                "properties": {
-                    "not_in": scalars,
-                    "range": {
-                        "type": "array",
-                        "items": {"type": "integer"},
-                        "minItems": 2,
-                        "maxItems": 2,
-                    },
-                    "gte": {"type": "integer"},
-                    "gt": {"type": "integer"},
-                    "lte": {"type": "integer"},
-                    "lt": {"type": "integer"},
-                    "cidr": strings,
-                    "prefix": strings,
-                    "glob": strings,
-                },
-            },
-        ]
-    }

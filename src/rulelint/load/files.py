@@ -1,13 +1,17 @@
-"""Which files to read: command-line paths, config globs, or the default locations."""
+"""Which files to read: command-line paths, config globs, or the default locations.
+
+The path ``-`` is the rule file read from stdin (``Settings.stdin``): it is shown by its
+``--stdin-filename`` (relative to the current directory), else as ``-``.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from rulelint.load.config import CONFIG_NAMES, DEFAULT_PATHS, ConfigError, Settings
+from rulelint.load.globs import _MAGIC, glob_regex
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -16,6 +20,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 class SourceFile:
     path: Path  # absolute
     display: str  # as shown to the user: relative to the current directory when inside it
+    data: bytes | None = None  # the file's bytes when they came from stdin, not from path
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -41,43 +46,6 @@ def _walk_dir(d: Path) -> list[Path]:
             if name.endswith(YAML_SUFFIXES) and name not in CONFIG_NAMES and not name.startswith("."):
                 out.append(Path(dirpath) / name)
     return sorted(out)
-
-
-_MAGIC = re.compile(r"[*?\[]")
-
-
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A path glob as a regex: ``**`` spans directories, ``*`` and ``?`` do not."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[":
-            j = pattern.find("]", i + 1)
-            if j == -1:
-                out.append(re.escape("["))
-                i += 1
-            else:
-                body = pattern[i + 1 : j].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = j + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
 
 
 def glob_base(pattern: str, base: Path) -> tuple[Path, str]:
@@ -126,8 +94,12 @@ def discover(paths: list[Path] | None, settings: Settings) -> tuple[list[SourceF
     cwd = settings.cwd
     found: list[Path] = []
     used_default = False
+    stdin_file: SourceFile | None = None
     if paths:
         for p in paths:
+            if str(p) == "-":
+                stdin_file = stdin_file or _stdin_source(settings)
+                continue
             ap = p if p.is_absolute() else cwd / p
             if ap.is_dir():
                 inside = _walk_dir(ap)
@@ -162,10 +134,25 @@ def discover(paths: list[Path] | None, settings: Settings) -> tuple[list[SourceF
                 found.extend(m for m in _expand_glob(pattern, cwd) if m.is_file())
     seen: set[Path] = set()
     out: list[SourceFile] = []
+    if stdin_file is not None:  # stands in for the file of that name on disk
+        seen.add(stdin_file.path)
+        out.append(stdin_file)
     for f in sorted(found, key=lambda x: display_path(x.absolute(), cwd)):
         key = f.absolute()
         if key in seen:
             continue
         seen.add(key)
         out.append(SourceFile(key, display_path(key, cwd)))
+    out.sort(key=lambda s: s.display)
     return out, used_default
+
+
+def _stdin_source(settings: Settings) -> SourceFile:
+    stdin = settings.stdin
+    if stdin is None:
+        raise ConfigError("`-` reads a rule file from stdin, but no stdin was given")
+    if stdin.filename is None:
+        return SourceFile(settings.cwd / "-", "-", stdin.data)
+    name = stdin.filename
+    ap = Path(os.path.normpath(name if name.is_absolute() else settings.cwd / name))
+    return SourceFile(ap, display_path(ap, settings.cwd), stdin.data)

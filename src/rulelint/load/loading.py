@@ -489,9 +489,17 @@ def parse_text(text: str, display: str) -> YamlDocument:
     return doc
 
 
-def load_file(path: Path, display: str | None = None) -> YamlDocument:
+def load_file(path: Path, display: str | None = None, data: bytes | None = None) -> YamlDocument:
+    """Read and parse ``path``; with ``data``, parse those bytes instead (stdin)."""
     display = display or str(path)
-    text, problems = read_text(path, display)
+    if data is None:
+        text, problems = read_text(path, display)
+    elif len(data) > MAX_FILE_BYTES:
+        text, problems = None, [YamlProblem(
+            "RL001", f"stdin holds {len(data) / 2**20:.0f} MiB; rulelint reads rule files up to "
+            f"{MAX_FILE_BYTES // 2**20} MiB")]
+    else:
+        text, problems = decode(data)
     if text is None:
         doc = YamlDocument(display, "")
         doc.problems.extend(problems)

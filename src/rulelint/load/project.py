@@ -162,7 +162,7 @@ def load_project(
         if texts is not None:
             doc = parse_text(texts[src.display], src.display)
         else:
-            doc = load_file(src.path, src.display)
+            doc = load_file(src.path, src.display, src.data)
         info = FileInfo(src, doc)
         project.files.append(info)
         for p in doc.problems:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-FORMATS = ("text", "json", "sarif", "github", "junit", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "junit", "markdown", "concise", "gitlab")
 _MODULES = {"json": "json_format"}  # format -> module, where the names differ
 
 

@@ -5,6 +5,10 @@ becomes ``notice``. Paths are relative to the repository root (GitHub resolves t
 against the checkout, whatever the step's working directory). Escaping follows the
 Actions runner: in the message ``%``, CR and LF are percent-encoded; in properties also
 ``:`` and ``,``.
+
+Run-level notes (hit-log rows skipped, git dates unavailable, questions left unanswered)
+follow the findings as ``::notice title=rulelint::...`` lines, so they show in the run's
+annotations too.
 """
 
 from __future__ import annotations
@@ -43,6 +47,12 @@ def annotation(f: Finding, paths: RepoPaths) -> str:
     return f"::{COMMAND[f.severity]} {head}::{escape_data(message)}"
 
 
+def notice(note: str) -> str:
+    return f"::notice title={escape_property('rulelint')}::{escape_data(note)}"
+
+
 def render(report: Report) -> str:
     paths = RepoPaths(report.project.settings)
-    return "".join(annotation(f, paths) + "\n" for f in report.findings)
+    out = [annotation(f, paths) + "\n" for f in report.findings]
+    out += [notice(n) + "\n" for n in report.notices]
+    return "".join(out)

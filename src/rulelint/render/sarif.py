@@ -6,6 +6,10 @@ help in text and Markdown, default level), results point at them by ``ruleId`` a
 the other rules a finding names (covering rules, the duplicate) are ``relatedLocations``,
 and ``partialFingerprints`` carries rulelint's line-independent fingerprint, so code
 scanning keeps tracking an alert when the rule moves.
+
+GitHub code scanning rejects a run with more than ``MAX_RESULTS`` (25,000) results, so a
+larger report keeps the most severe ones (errors, then warnings, then infos; in file order
+within a severity) and says in a tool execution notification how many it left out.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ VERSION = "2.1.0"
 INFORMATION_URI = "https://pypi.org/project/rulelint/"
 FINGERPRINT_KEY = "rulelint/v1"
 SRCROOT = "%SRCROOT%"
+MAX_RESULTS = 25_000  # GitHub code scanning's limit per run
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
@@ -124,13 +129,34 @@ def result(f: Finding, index: dict[str, int], paths: RepoPaths, fallback: str | 
     return out
 
 
-def _invocation(report: Report) -> dict[str, Any]:
-    """The run itself, with its run-level remarks (git dates unavailable, hit log problems)."""
+def kept_findings(report: Report) -> tuple[list[Finding], int]:
+    """At most ``MAX_RESULTS`` findings, most severe first (stable: file order within a
+    severity), and how many were left out."""
+    findings = report.findings
+    if len(findings) <= MAX_RESULTS:
+        return list(findings), 0
+    ordered = sorted(findings, key=lambda f: -f.severity.rank)
+    return ordered[:MAX_RESULTS], len(findings) - MAX_RESULTS
+
+
+def _invocation(report: Report, left_out: int = 0) -> dict[str, Any]:
+    """The run itself, with its run-level remarks (git dates unavailable, hit log problems,
+    results left out over the limit)."""
     inv: dict[str, Any] = {"executionSuccessful": True}
-    if report.notices:
-        inv["toolExecutionNotifications"] = [
-            {"level": "note", "message": {"text": n}} for n in report.notices
-        ]
+    notes = [{"level": "note", "message": {"text": n}} for n in report.notices]
+    if left_out:
+        total = len(report.findings)
+        notes.append({
+            "level": "warning",
+            "message": {"text": (
+                f"{left_out} of {total} results left out: GitHub code scanning accepts at "
+                f"most {MAX_RESULTS} per run; these are the most severe. Run `rulelint "
+                "check` (or --format json) for all of them."
+            )},
+            "descriptor": {"id": "rulelint/results-limit"},
+        })
+    if notes:
+        inv["toolExecutionNotifications"] = notes
     return inv
 
 
@@ -139,6 +165,7 @@ def sarif_dict(report: Report) -> dict[str, Any]:
     index = {c.code: i for i, c in enumerate(checks)}
     paths = RepoPaths(report.project.settings)
     fallback = _fallback_file(report)
+    kept, left_out = kept_findings(report)
     return {
         "$schema": SCHEMA,
         "version": VERSION,
@@ -153,9 +180,9 @@ def sarif_dict(report: Report) -> dict[str, Any]:
                         "rules": [rule_descriptor(c) for c in checks],
                     }
                 },
-                "invocations": [_invocation(report)],
+                "invocations": [_invocation(report, left_out)],
                 "columnKind": "unicodeCodePoints",
-                "results": [result(f, index, paths, fallback) for f in report.findings],
+                "results": [result(f, index, paths, fallback) for f in kept],
             }
         ],
     }
