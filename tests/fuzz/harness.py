@@ -135,6 +135,9 @@ class CaseRun:
             self.fail("internal-error", c, line.strip())
         elif "Traceback (most recent call last)" in c.output:
             self.fail("traceback", c, c.output.strip().splitlines()[-1])
+        elif "bug in rulelint" in c.output:
+            line = next(line for line in c.output.splitlines() if "bug in rulelint" in line)
+            self.fail("self-reported-bug", c, line.strip()[:400])
         if machine and c.exit_code in (0, 1):
             self._machine(c, machine)
         return c

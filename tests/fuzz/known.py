@@ -34,11 +34,21 @@ KNOWN: dict[str, tuple[str, Callable[[Failure, Case], bool]]] = {
         lambda f, c: f.kind == "internal-error" and f.command.startswith("rulelint eval")
         and ("RecursionError" in f.detail or "4300 digits" in f.detail),
     ),
-    "mark-reviewed-id": (
-        "review --mark-reviewed on a file with a non-string id: internal error TypeError "
-        "(fuzz-markreviewed-1; new, reported by the fuzzer): to fix on branch review",
-        lambda f, c: f.kind == "internal-error" and "--mark-reviewed" in f.command
-        and "unhashable" in f.detail,
+    "verify-after-output": (
+        "suggest-merge --output fails its own check after writing ('the written rules decide "
+        "differently', 'a bug in rulelint'; fuzz-verify-1; new, reported by the fuzzer): "
+        "to fix on branch write",
+        lambda f, c: f.kind == "self-reported-bug" and "verification after writing failed" in f.detail
+        and "--mark-reviewed" not in f.command,
+    ),
+    "mark-reviewed-schema-errors": (
+        "review --mark-reviewed on a file with schema errors: internal error TypeError (an id "
+        "that is a list) or ConditionError (the marked rule has a bad cidr), or 'verification "
+        "after writing failed ... new RL002' for the error the file already had "
+        "(fuzz-markreviewed-1/2; new, reported by the fuzzer): to fix on branch review",
+        lambda f, c: "--mark-reviewed" in f.command and (
+            (f.kind == "internal-error" and ("unhashable" in f.detail or "ConditionError" in f.detail))
+            or (f.kind == "self-reported-bug" and "verification after writing failed" in f.detail)),
     ),
 }
 
