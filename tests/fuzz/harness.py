@@ -384,6 +384,10 @@ class CaseRun:
     def _new_errors(self, d: Path, fname: str, label: str, c: Call) -> bool:
         chk = self.runner(["check", fname, "--format", "json", "--today", "2026-12-01"], d)
         self.stats.calls += 1
+        if chk.problem:  # say what happened to the check itself (a timeout is not "unreadable")
+            self.fail("timeout" if chk.problem.startswith("timeout") else "crash", chk,
+                      f"{chk.problem} (checking what {c.command()} wrote)")
+            return True
         try:
             rep = json.loads(chk.stdout)
         except ValueError:
