@@ -28,6 +28,7 @@ from rulelint.pipeline import run_check
 from rulelint.render import FORMATS
 from rulelint.report.baseline import load_baseline
 from rulelint.report.baseline import write_baseline as save_baseline
+from rulelint.report.cache import enabled as cache_enabled
 from rulelint.report.findings import Severity
 from rulelint.util.fastexit import keep
 from rulelint.util.gcpause import paused_gc
@@ -74,6 +75,7 @@ def check_cmd(
     quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     debug: DebugOpt = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache (.rulelint_cache/; env RULELINT_NO_CACHE=1).")] = False,
 ) -> None:
     """Check rule files: limits, duplicates, overlaps, staleness, metadata."""
     fmt = resolve_format(format)
@@ -95,7 +97,7 @@ def check_cmd(
         return
     known = load_baseline(baseline) if baseline is not None else None
     with paused_gc():  # the report holds the whole project: no full collections while drawn
-        report = run_check(rule_paths, settings, baseline=known, base_ref=base)
+        report = run_check(rule_paths, settings, baseline=known, base_ref=base, cache=cache_enabled(no_cache))
         keep("check-report", report)  # freed by the process exit, not object by object
         render_report(report, fmt, color, quiet)
     if not exit_zero and report.fails(Severity(fail_on.value)):
