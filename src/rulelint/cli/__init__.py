@@ -34,7 +34,7 @@ COMMAND_MODULES: dict[str, str] = {
     "suggest-merge": "merge",
     "review": "review",
 }
-_NOT_COMMANDS = frozenset({"common"})
+_NOT_COMMANDS = frozenset({"common", "progress"})
 _app: Any = None
 
 

@@ -22,6 +22,7 @@ from rulelint.cli.common import (
     make_console,
     parse_today,
 )
+from rulelint.cli.progress import shown as progress_shown
 from rulelint.engine import Report
 from rulelint.load.config import ConfigError, resolve_settings, split_codes
 from rulelint.pipeline import run_check
@@ -76,6 +77,7 @@ def check_cmd(
     color: ColorOpt = Color.auto,
     debug: DebugOpt = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache (.rulelint_cache/; env RULELINT_NO_CACHE=1).")] = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display on stderr (it is shown only on a terminal, for text output, after a second).")] = False,
 ) -> None:
     """Check rule files: limits, duplicates, overlaps, staleness, metadata."""
     fmt = resolve_format(format)
@@ -97,7 +99,8 @@ def check_cmd(
         return
     known = load_baseline(baseline) if baseline is not None else None
     with paused_gc():  # the report holds the whole project: no full collections while drawn
-        report = run_check(rule_paths, settings, baseline=known, base_ref=base, cache=cache_enabled(no_cache))
+        with progress_shown(fmt, quiet=quiet, no_progress=no_progress):
+            report = run_check(rule_paths, settings, baseline=known, base_ref=base, cache=cache_enabled(no_cache))
         keep("check-report", report)  # freed by the process exit, not object by object
         render_report(report, fmt, color, quiet)
     if not exit_zero and report.fails(Severity(fail_on.value)):
