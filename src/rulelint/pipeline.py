@@ -101,7 +101,10 @@ def cache_inputs(
             head = b"no HEAD"
     parts.append(("git", str(root).encode("utf-8", "surrogateescape") + b"\0" + head))
     if base_ref is not None:
-        parts.append(("base", resolve_commit(base_ref, settings.cwd).encode()))
+        try:
+            parts.append(("base", resolve_commit(base_ref, settings.cwd).encode()))
+        except GitError:
+            return None  # the run itself says what is wrong with the ref
     return parts
 
 
