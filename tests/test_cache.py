@@ -78,6 +78,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def check(root: Path, *args: str, env: dict[str, str] | None = None):
+    env = {"RULELINT_NO_CACHE": "0", **(env or {})}  # conftest turns it off for other tests
     proc = run_cli(["check", "--today", "2026-06-01", *args], root, env=env)
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, proc.stdout, proc.stderr
@@ -112,6 +113,7 @@ def test_a_hit_does_not_run_the_engine(project, monkeypatch):
     from rulelint.cli import app
 
     monkeypatch.chdir(project)
+    monkeypatch.setenv("RULELINT_NO_CACHE", "0")
     args = ["check", "--today", "2026-06-01", "--format", "json"]
     first = CliRunner().invoke(app, args)
     monkeypatch.setattr(pipeline, "analyse", lambda *a, **k: pytest.fail("the engine ran"))
@@ -226,6 +228,13 @@ def test_the_size_is_bounded_oldest_go_first(tmp_path, monkeypatch):
     monkeypatch.setattr(result_cache, "MAX_BYTES", 40)
     store.put("big", {"x": "y" * 30})
     assert [p.stem for p in store.dir.glob("*.json")] == ["big"]
+
+
+def test_a_fifo_is_never_read_for_the_key(project):
+    os.mkfifo(project / "rules" / "pipe.yaml")
+    got = check(project, "--format", "json", "rules/support.yaml", "rules/pipe.yaml")
+    assert got == check(project, "--format", "json", "--no-cache", "rules/support.yaml", "rules/pipe.yaml")
+    assert not entries(project)  # not cacheable: a FIFO has no bytes to key on
 
 
 def test_unwritable_cache_is_skipped_silently(project):

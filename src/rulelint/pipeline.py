@@ -11,6 +11,8 @@ unchanged; ``cache_inputs`` lists what the key covers.
 from __future__ import annotations
 
 import dataclasses
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +83,9 @@ def cache_inputs(
     sources, used_default = discover(paths, settings)
     parts.append(("default-paths", b"1" if used_default else b"0"))
     for src in sources:
-        try:
+        try:  # only regular files: a FIFO or a device is never opened here
+            if not stat.S_ISREG(os.stat(src.path).st_mode):
+                return None
             data = src.path.read_bytes()
         except OSError:
             return None  # the loader reports it; such a run is not worth caching
