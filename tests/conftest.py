@@ -25,6 +25,10 @@ from typer.testing import CliRunner, Result
 
 from rulelint.cli import app
 
+# The result cache (.rulelint_cache/) is off for the suite: many tests change module
+# constants between runs or check that a run writes nothing. tests/test_cache.py turns it on.
+os.environ["RULELINT_NO_CACHE"] = "1"
+
 # Rich wraps text output at the terminal width; a wide one keeps messages on one line so
 # tests can look for whole sentences.
 WIDE = "400"

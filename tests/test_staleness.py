@@ -146,10 +146,12 @@ def test_git_blame_fallback(tmp_path: Path, monkeypatch):
     assert set(by_id) == {"untouched", "flow-style", "dated"}
     assert "its lines last changed in git on 2025-01-10, 507 days ago" in by_id["untouched"]["message"]
     assert "created on 2020-01-01" in by_id["dated"]["message"]
-    # one blame, for the one file with undated rules, limited to those rules' lines
-    assert [c[0] for c in calls] == ["blame"]
-    assert calls[0][-1] == "a.yaml"
-    assert calls[0][2:-2] == ["-L", "3,5", "-L", "8,11"]
+    # one walk for both files, then one blame, for the one file edited since it was added,
+    # limited to its undated rules' lines
+    assert [c[0] for c in calls] == ["rev-parse", "--literal-pathspecs", "--literal-pathspecs", "blame"]
+    assert [c[1] for c in calls[1:3]] == ["log", "status"]
+    assert calls[3][-1] == "a.yaml"
+    assert calls[3][2:-2] == ["-L", "3,5", "-L", "8,11"]
 
     # 'edited' changed on 2026-05-01 in the committer's zone (04:30 UTC the next day)
     settings = resolve_settings(cwd=repo.path, today=dt.date(2026, 6, 1))

@@ -18,6 +18,7 @@ from rulelint.passes import Context, all_passes
 from rulelint.passes.mergeable import hint_removals
 from rulelint.report.findings import Finding, LazyContent, Severity
 from rulelint.report.registry import CHECKS, is_enabled, unknown_selectors
+from rulelint.util import progress
 from rulelint.util.gcpause import paused_gc
 
 
@@ -104,7 +105,8 @@ def analyse(project: Project, settings: Settings) -> tuple[list[Finding], Contex
         for p in all_passes():
             if not any(enabled(c) for c in p.codes):
                 continue
-            findings.extend(f for f in p.run(ctx) if enabled(f.code))
+            with progress.step(f"pass {p.name}"):
+                findings.extend(f for f in p.run(ctx) if enabled(f.code))
     hint_removals(findings, ctx)
     return findings, ctx
 
@@ -157,7 +159,8 @@ def load_rules(paths: list[Path] | None, settings: Settings) -> Project:
                 "rules/**/*.yaml here; pass paths or set `paths:` in rulelint.yaml"
             )
         raise ConfigError("no rule files found in the given paths")
-    with paused_gc():
+    n = len(sources)
+    with paused_gc(), progress.step(f"loading {n} file{'s' if n != 1 else ''}", n):
         project = load_project(sources, settings)
     project.used_default_paths = used_default
     return project

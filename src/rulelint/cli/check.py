@@ -25,6 +25,7 @@ from rulelint.cli.common import (
     make_console,
     parse_today,
 )
+from rulelint.cli.progress import shown as progress_shown
 from rulelint.engine import Report
 from rulelint.load.config import ConfigError, StdinSource, resolve_settings, split_codes
 from rulelint.load.loading import MAX_FILE_BYTES
@@ -32,6 +33,7 @@ from rulelint.pipeline import run_check
 from rulelint.render import FORMATS
 from rulelint.report.baseline import load_baseline
 from rulelint.report.baseline import write_baseline as save_baseline
+from rulelint.report.cache import enabled as cache_enabled
 from rulelint.report.findings import Severity
 from rulelint.report.registry import CHECKS
 from rulelint.util.fastexit import keep
@@ -191,6 +193,8 @@ def check_cmd(
     quiet: QuietOpt = False,
     color: ColorOpt = Color.auto,
     debug: DebugOpt = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache (.rulelint_cache/; env RULELINT_NO_CACHE=1).")] = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display on stderr (it is shown only on a terminal, for text output, after a second).")] = False,
 ) -> None:
     """Check rule files: limits, duplicates, overlaps, staleness, metadata.
 
@@ -224,7 +228,10 @@ def check_cmd(
         return
     known = load_baseline(baseline) if baseline is not None else None
     with paused_gc():  # the report holds the whole project: no full collections while drawn
-        report = run_check(rule_paths, settings, baseline=known, base_ref=base)
+        # progress only when the report on the terminal is the text one
+        on_screen = next((o.fmt for o in outputs if o.path is None), "json")
+        with progress_shown(on_screen, quiet=quiet, no_progress=no_progress):
+            report = run_check(rule_paths, settings, baseline=known, base_ref=base, cache=cache_enabled(no_cache))
         keep("check-report", report)  # freed by the process exit, not object by object
         for o in outputs:
             if o.path is not None:

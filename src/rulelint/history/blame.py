@@ -1,9 +1,21 @@
 """When were a rule's own lines last (and first) changed in git: the review-date fallback.
 
-One ``git blame --porcelain`` per rule file, limited with ``-L`` to the lines of the rules
-that need a date, then mapped back to rules by line range. Lines changed in the working tree
-but not committed count as changed today. Files outside a git repository, or not committed
-yet, have no git dates: the caller gets one notice for all of them, not one per rule.
+A few git calls for all files together, not one per file (issue 19):
+
+1. ``git rev-parse --show-toplevel`` once per repository (files outside any repository get
+   no git call beyond that, and one notice for all of them);
+2. one ``git log --name-status`` walk over every file that needs a date, and one
+   ``git status`` for the files that differ from ``HEAD`` or are untracked;
+3. a file that exactly one commit touched (it was added and never changed, no rename) and
+   that is clean in the working tree has every line from that commit: its rules are dated
+   by that commit, exactly what blame would say, with no further call;
+4. every other file (edited since it was added, renamed, or with uncommitted changes) gets
+   ``git blame --porcelain``, limited with ``-L`` to the lines of the rules that need a
+   date, then mapped back to rules by line range. Lines changed in the working tree but not
+   committed count as changed today.
+
+Files outside a git repository, or not committed yet, have no git dates: the caller gets one
+notice for all of them, not one per rule.
 """
 
 from __future__ import annotations
@@ -120,6 +132,117 @@ def blame_lines(path: Path, spans: list[tuple[int, int]], today: dt.date) -> dic
 class BlameResult:
     dates: dict[RuleEntry, LineDates]
     notices: list[str]
+    git_calls: int = 0  # how many git processes the answer took (measured by tests)
+
+
+@dataclass
+class _Repo:
+    """What one walk over the history says about the files of one repository."""
+
+    root: Path
+    single: dict[str, dt.date]  # repo-relative path -> date of the one commit that made it
+    untracked: set[str]
+    calls: int
+
+
+def _find_roots(paths: list[Path]) -> tuple[dict[Path, tuple[Path, str] | None], int]:
+    """Each file's repository root and its path there (None outside git), with one
+    ``rev-parse`` per directory not already under a root found, and one ``resolve`` per
+    directory (the file name is kept: a symlink is dated as git knows it)."""
+    roots: list[Path] = []
+    real: dict[Path, Path] = {}
+    by_dir: dict[Path, Path | None] = {}
+    out: dict[Path, tuple[Path, str] | None] = {}
+    calls = 0
+    for p in paths:
+        d = real.get(p.parent)
+        if d is None:
+            d = real[p.parent] = p.parent.resolve()
+        if d not in by_dir:
+            known = next((r for r in roots if d == r or r in d.parents), None)
+            if known is None:
+                calls += 1
+                try:
+                    text = run_git(["rev-parse", "--show-toplevel"], d).decode("utf-8", "surrogateescape").strip()
+                except GitError:
+                    text = ""
+                if text:
+                    known = Path(text).resolve()
+                    roots.append(known)
+            by_dir[d] = known
+        root = by_dir[d]
+        out[p] = None if root is None else (root, (d / p.name).relative_to(root).as_posix())
+    return out, calls
+
+
+def _walk(root: Path, rels: list[str]) -> _Repo:
+    """One ``git log`` over the files and one ``git status``: the files one commit made."""
+    repo = _Repo(root, {}, set(), 0)
+    spec = ["--literal-pathspecs"]
+    try:
+        repo.calls += 1
+        log = run_git([*spec, "log", "-z", "--no-color", "--format=%x01%H %cs",
+                       "--name-status", "--diff-merges=first-parent", "--", *rels], root)
+    except GitError:  # no commit yet (no HEAD): every file is untracked
+        repo.untracked.update(rels)
+        return repo
+    seen: dict[str, int] = defaultdict(int)
+    made: dict[str, tuple[str, dt.date]] = {}
+    for sha, date, status, name, new in _name_status(log):
+        if new is not None:  # a rename the pathspec saw whole: blame follows it
+            seen[name] += 2
+            seen[new] += 2
+            continue
+        seen[name] += 1
+        if status == b"A":
+            made[name] = (sha, date)
+    single = {n: made[n] for n, k in seen.items() if k == 1 and n in made}
+    if single:
+        # a file "added" may be a rename from outside the files asked about: look at those
+        # commits whole (one call), with rename detection, as blame does
+        repo.calls += 1
+        shas = sorted({sha for sha, _ in single.values()})
+        whole = run_git(["log", "--no-walk=unsorted", "--stdin", "-z", "--no-color",
+                         "--format=%x01%H %cs", "--name-status", "-M",
+                         "--diff-merges=first-parent"], root,
+                        input="".join(f"{s}\n" for s in shas).encode())
+        for sha, _, _, _name, new in _name_status(whole):
+            if new is not None and new in single and single[new][0] == sha:
+                del single[new]
+    repo.calls += 1
+    status = run_git([*spec, "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                      "--no-renames", "--", *rels], root)
+    dirty: set[str] = set()
+    for item in status.split(b"\0"):
+        if len(item) > 3:
+            name = item[3:].decode("utf-8", "surrogateescape")
+            (repo.untracked if item[:2] == b"??" else dirty).add(name)
+    for name in rels:
+        if name in single and name not in dirty:
+            repo.single[name] = single[name][1]
+        elif name not in seen and name not in dirty:
+            repo.untracked.add(name)  # ignored or never committed
+    return repo
+
+
+def _name_status(out: bytes):
+    """(sha, committer date, status letter, path, new path of a rename or copy or None) per
+    entry of ``git log -z --format=%x01%H %cs --name-status`` (``%cs``: the date in the
+    committer's time zone, as blame's committer-time and committer-tz give it)."""
+    for block in out.split(b"\x01")[1:]:
+        head, _, rest = block.partition(b"\n")
+        sha, _, day = head.strip(b"\0").partition(b" ")
+        date = dt.date.fromisoformat(day.strip().decode())
+        fields = rest.strip(b"\n\0").split(b"\0")
+        i = 0
+        while i + 1 < len(fields):
+            status, name = fields[i][:1], fields[i + 1].decode("utf-8", "surrogateescape")
+            i += 2
+            new = None
+            if status in (b"R", b"C"):
+                new = fields[i].decode("utf-8", "surrogateescape") if i < len(fields) else name
+                i += 1
+            yield sha.decode(), date, status, name, new
 
 
 def rule_line_dates(
@@ -136,10 +259,38 @@ def rule_line_dates(
     failed: list[tuple[str, str]] = []
     piped: list[str] = []
     undated = 0
+    files: list[tuple[str, list[RuleEntry], FileInfo]] = []
     for display, rules in sorted(by_file.items()):
         info = infos.get(display)
         if info is None:
             undated += len(rules)
+        else:
+            files.append((display, rules, info))
+    roots, result.git_calls = _find_roots([info.source.path for _, _, info in files])
+    per_root: dict[Path, list[str]] = defaultdict(list)
+    for _, _, info in files:
+        where = roots[info.source.path]
+        if where is not None:
+            per_root[where[0]].append(where[1])
+    walks: dict[Path, _Repo] = {}
+    for root, rels in per_root.items():
+        walks[root] = _walk(root, rels)
+        result.git_calls += walks[root].calls
+    for display, rules, info in files:
+        where = roots[info.source.path]
+        if where is None:
+            outside.append(display)
+            undated += len(rules)
+            continue
+        walk, rel = walks[where[0]], where[1]
+        if rel in walk.untracked:
+            uncommitted.append(display)
+            undated += len(rules)
+            continue
+        made = walk.single.get(rel)
+        if made is not None:
+            for r in rules:
+                result.dates[r] = LineDates(made, made)
             continue
         if info.source.data is not None:  # read from stdin: git's copy may differ
             piped.append(display)
@@ -148,12 +299,11 @@ def rule_line_dates(
         lines = info.doc.text.splitlines()
         spans = {id(r): rule_span(r, lines) for r in rules}
         try:
+            result.git_calls += 1
             line_dates = blame_lines(info.source.path, list(spans.values()), today)
         except GitError as exc:
             msg = str(exc)
-            if "not a git repository" in msg:
-                outside.append(display)
-            elif "no such path" in msg or "no such ref" in msg or "HEAD" in msg:
+            if "no such path" in msg or "no such ref" in msg or "HEAD" in msg:
                 uncommitted.append(display)
             else:
                 failed.append((display, msg))

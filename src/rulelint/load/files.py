@@ -31,8 +31,10 @@ def display_path(path: Path, cwd: Path) -> str:
 
 
 def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` resolves inside ``root`` (already resolved: once per run, not per
+    file)."""
     try:
-        path.resolve().relative_to(root.resolve())
+        path.resolve().relative_to(root)
         return True
     except (ValueError, OSError, RuntimeError):
         return False
@@ -120,9 +122,10 @@ def discover(paths: list[Path] | None, settings: Settings) -> tuple[list[SourceF
         if cfg_paths or rs_paths:
             base = settings.root
             root = None if settings.config.allow_outside_root else settings.root
+            real_root = settings.root.resolve()
             for pattern in [*(cfg_paths or []), *rs_paths]:
                 for m in _expand_glob(pattern, base, root):
-                    if not settings.config.allow_outside_root and not _inside(m, settings.root):
+                    if not settings.config.allow_outside_root and not _inside(m, real_root):
                         raise ConfigError(
                             f"config path {pattern!r} matches {m}, outside the project root "
                             f"{settings.root}; set allow_outside_root: true to allow it"

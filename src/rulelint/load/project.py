@@ -35,6 +35,7 @@ from rulelint.load.files import SourceFile
 from rulelint.load.loading import LocDict, LocList, YamlDocument, load_file, parse_text, to_plain
 from rulelint.load.model import FieldDecl, Header, Limits, Rule, validate_header, validate_rule
 from rulelint.report.findings import Finding, Location, Severity
+from rulelint.util import progress
 from rulelint.util.lines import split_lines
 
 # ``json.dumps(value, sort_keys=True, default=str)``, without building an encoder per call
@@ -165,6 +166,7 @@ def load_project(
             doc = load_file(src.path, src.display, src.data)
         info = FileInfo(src, doc)
         project.files.append(info)
+        progress.current().advance()
         for p in doc.problems:
             project.findings.append(
                 Finding(

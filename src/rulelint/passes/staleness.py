@@ -2,7 +2,8 @@
 
 Everything is relative to ``settings.today`` (``--today``). Dates come from the rules
 (``expires``, ``reviewed``, ``created``), from git for rules without ``reviewed``/``created``
-(see ``blame``: one blame per file, only for files that have such rules), and from the hit
+(see ``blame``: one history walk for all files that have such rules, blame only for
+files edited since they were added), and from the hit
 log (see ``hits``). Problems that are not about one rule (no git, a short or partly broken
 hit log) go to ``ctx.cache["notices"]`` as plain sentences, once each.
 """
@@ -176,7 +177,7 @@ def run(ctx) -> Iterator[Finding]:
             if not _is_used(u, today, st.unused_days):
                 unused.append((rs, r, u))
 
-    # One git blame per file, only for rules whose verdict depends on a git date.
+    # Git dates (a few git calls for all files), only for rules whose verdict depends on one.
     need: list[RuleEntry] = []
     if enabled("RL403"):
         need += [r for _, r in rules if r.rule.reviewed is None and r.rule.created is None]
