@@ -93,7 +93,10 @@ def test_a_hit_is_byte_identical_in_every_format(project, fmt):
     fresh = check(project, "--format", fmt, "--no-cache")
     assert not (project / result_cache.CACHE_DIR).exists()  # --no-cache writes nothing
     miss = check(project, "--format", fmt)
-    assert len(entries(project)) == 1
+    # sarif and junit read the loaded rules (end lines, a case per rule): analysed afresh
+    from rulelint.cli.check import NEEDS_PROJECT
+
+    assert len(entries(project)) == (0 if fmt in NEEDS_PROJECT else 1)
     hit = check(project, "--format", fmt)
     assert fresh == miss == hit
     assert fresh[0] == 1 and fresh[1]  # findings, so the comparison means something

@@ -22,21 +22,9 @@ def _tagged(case: Case) -> bool:
 # (NEL/U+2028/U+2029/CR-only), kind change on removal, symlinks, --output dropping
 # schema-error rules, anchors in emitted YAML, values --output could not convert; and (the
 # readers branch) explicit tags and hostile --event JSON; and --output refused by its own
-# verification with an opaque glob (the proof's glob gate, fixed on main).
+# verification with an opaque glob (the proof's glob gate, fixed on main); huge caps in
+# limits (bounded by the schema) and --mark-reviewed in files with schema errors.
 KNOWN: dict[str, tuple[str, Callable[[Failure, Case], bool]]] = {
-    "huge-ints": (
-        "a huge int in limits: check ends in OverflowError (fuzz-hugeint-2): fixed on branch readers",
-        lambda f, c: f.kind == "internal-error" and "OverflowError" in f.detail,
-    ),
-    "mark-reviewed-schema-errors": (
-        "review --mark-reviewed on a file with schema errors: internal error TypeError (an id "
-        "that is a list) or ConditionError (the marked rule has a bad cidr), or 'verification "
-        "after writing failed ... new RL002' for the error the file already had "
-        "(fuzz-markreviewed-1/2; new, reported by the fuzzer): to fix on branch review",
-        lambda f, c: "--mark-reviewed" in f.command and (
-            (f.kind == "internal-error" and ("unhashable" in f.detail or "ConditionError" in f.detail))
-            or (f.kind == "self-reported-bug" and "verification after writing failed" in f.detail)),
-    ),
 }
 
 

@@ -39,6 +39,9 @@ from rulelint.report.registry import CHECKS
 from rulelint.util.fastexit import keep
 from rulelint.util.gcpause import paused_gc
 
+# formats whose renderer reads the loaded rules themselves, not only the report data
+NEEDS_PROJECT = frozenset({"sarif", "junit"})
+
 
 @dataclass(frozen=True)
 class Output:
@@ -231,7 +234,10 @@ def check_cmd(
         # progress only when the report on the terminal is the text one
         on_screen = next((o.fmt for o in outputs if o.path is None), "json")
         with progress_shown(on_screen, quiet=quiet, no_progress=no_progress):
-            report = run_check(rule_paths, settings, baseline=known, base_ref=base, cache=cache_enabled(no_cache))
+            # sarif (rule end lines) and junit (a case per rule) read the loaded rules, which a
+            # cache hit does not hold: those runs analyse afresh (report/cache.py: CachedProject)
+            cache = cache_enabled(no_cache) and not any(o.fmt in NEEDS_PROJECT for o in outputs)
+            report = run_check(rule_paths, settings, baseline=known, base_ref=base, cache=cache)
         keep("check-report", report)  # freed by the process exit, not object by object
         for o in outputs:
             if o.path is not None:

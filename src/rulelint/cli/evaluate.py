@@ -111,12 +111,15 @@ def eval_many(rs, source: str, fmt: str, color: Color) -> int:
     if fmt == "json":
         out = sys.stdout
         dumps = json.dumps
+        # one JSON document per line: the other characters that readers split lines on
+        # (NEL, U+2028, U+2029: Python's str.splitlines, JavaScript) are written escaped
+        breaks = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
         buffer: list[str] = []
         for _line, ev in rows:
             if isinstance(ev, BadEvent):
                 bad.append(ev)
                 print(f"rulelint: error: {shown}:{ev.line}: {ev.message}", file=sys.stderr)
-                buffer.append(dumps({"line": ev.line, "error": ev.message}))
+                buffer.append(dumps({"line": ev.line, "error": ev.message}, ensure_ascii=False).translate(breaks))
             else:
                 d = decide_indexed(rs, ev, index)
                 buffer.append(dumps({
@@ -124,7 +127,7 @@ def eval_many(rs, source: str, fmt: str, color: Color) -> int:
                     "decision": d.actions,
                     "deciding": [r.id for r in d.deciding],
                     "matched": [r.id for r in d.matched],
-                }, ensure_ascii=False))
+                }, ensure_ascii=False).translate(breaks))
             if len(buffer) >= 512:
                 out.write("\n".join(buffer) + "\n")
                 buffer.clear()

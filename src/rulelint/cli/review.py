@@ -136,6 +136,12 @@ def _mark(paths: list[Path] | None, settings: Settings, ids: list[str], when: dt
         if len(hits) > 1:
             where = ", ".join(f"{r.file}:{r.line}" for _, r in hits)
             raise ConfigError(f"id {rid!r} names {len(hits)} rules ({where}; RL004): give them distinct ids first; nothing was written")
+    for rid, [(_, r)] in found.items():
+        if not r.valid:
+            raise ConfigError(
+                f"{r.file}:{r.line}: rule {rid!r} has errors (`rulelint check` shows them): "
+                "fix them before --mark-reviewed; nothing was written"
+            )
     by_file: dict[str, tuple[Path, set[str]]] = {}
     for rid, [(rs, r)] in found.items():
         info = next(i for i in rs.files if i.source.display == r.file)
@@ -148,7 +154,7 @@ def _mark(paths: list[Path] | None, settings: Settings, ids: list[str], when: dt
             raise ConfigError(f"{display}: cannot find rule {missing[0]!r} in the text; nothing was written")
         plans.append(plan)
     write_marked(plans, [(rs, r) for [(rs, r)] in found.values()], when,
-                 lambda: load_rules(paths, settings))
+                 lambda: load_rules(paths, settings), project)
     for rid in dict.fromkeys(ids):
         (_, r), = found[rid]
         print(f"{r.file}:{r.line}: {rid}: reviewed: {when}")

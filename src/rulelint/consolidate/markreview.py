@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -362,6 +363,8 @@ def check_reload(plan: FilePlan, written: bytes, date: dt.date) -> str | None:
     want = set(plan.ids)
     for old, new in zip(old_rules, new_rules, strict=True):
         rid = old.get("id") if isinstance(old, dict) else None
+        if not isinstance(rid, str):  # an id that is not text (a schema error) is never marked
+            rid = None
         if not isinstance(old, dict) or not isinstance(new, dict):
             if old != new:
                 return f"an entry changed ({rid!r})"
@@ -378,7 +381,7 @@ def check_reload(plan: FilePlan, written: bytes, date: dt.date) -> str | None:
 
 
 def write_marked(plans: list[FilePlan], marked: list[tuple[RuleSet, RuleEntry]],
-                 date: dt.date, reload: Callable[[], Project]) -> None:
+                 date: dt.date, reload: Callable[[], Project], project: Project) -> None:
     """Check each planned text (it must load as the old rules with ``reviewed: date`` in the
     marked ones and nothing else changed; else nothing is written), then write them all
     through ``writeback.write_back``: reloaded with the normal loader, compared rule by rule
@@ -398,4 +401,7 @@ def write_marked(plans: list[FilePlan], marked: list[tuple[RuleSet, RuleEntry]],
         data = {**to_plain(r.raw), KEY: date}
         by_ruleset.setdefault(rs.name, (rs, {}))[1][id(r)] = data
     planned = [Planned.after(rs, replaced, prove=False) for rs, replaced in by_ruleset.values()]
+    known = Counter((f.file, f.code) for f in project.findings if str(f.severity) == "error")
+    for p in planned:  # errors the files already had are not the write's doing
+        p.errors_before = known
     write_back({p.path: p.new for p in plans}, {p.path: p.old for p in plans}, reload, planned)

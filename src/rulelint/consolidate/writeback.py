@@ -129,9 +129,13 @@ def _from_data(r: RuleEntry, data: dict[str, Any], rs: RuleSet, defaults) -> Pla
             f"the rule planned for {r.file}:{r.line} ({data.get('id')!r}) fails the schema: "
             f"{problems[0].message if problems else '?'}; nothing was written"
         )
+    content = _CANONICAL_JSON(rule.model_dump(mode="json"))
+    if rule.match == r.rule.match:  # metadata only (--mark-reviewed): the match set stays
+        return PlannedRule(rule.id, rule.action, rule.priority, rule.enabled,
+                           r.box if r.valid else None, r.exact, content, f"{r.file}:{r.line}")
     box = _box_of(rule.match, rs.domains)
     return PlannedRule(rule.id, rule.action, rule.priority, rule.enabled, box, True,
-                       _CANONICAL_JSON(rule.model_dump(mode="json")), f"{r.file}:{r.line}")
+                       content, f"{r.file}:{r.line}")
 
 
 def format_event(event: dict[str, Any]) -> str:

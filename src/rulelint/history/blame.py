@@ -277,6 +277,10 @@ def rule_line_dates(
         walks[root] = _walk(root, rels)
         result.git_calls += walks[root].calls
     for display, rules, info in files:
+        if info.source.data is not None:  # read from stdin: git's copy may differ
+            piped.append(display)
+            undated += len(rules)
+            continue
         where = roots[info.source.path]
         if where is None:
             outside.append(display)
@@ -291,10 +295,6 @@ def rule_line_dates(
         if made is not None:
             for r in rules:
                 result.dates[r] = LineDates(made, made)
-            continue
-        if info.source.data is not None:  # read from stdin: git's copy may differ
-            piped.append(display)
-            undated += len(rules)
             continue
         lines = info.doc.text.splitlines()
         spans = {id(r): rule_span(r, lines) for r in rules}

@@ -62,15 +62,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
 
+# no system caps anything at more than this; a larger number is a typo (and overflows floats)
+MAX_CAP = 10**15
+
+
 class Limits(_Strict):
     """Caps of the target system. A cap left out is not checked."""
 
-    max_rules: Annotated[StrictInt, Field(ge=0)] | None = None
+    max_rules: Annotated[StrictInt, Field(ge=0, le=MAX_CAP)] | None = None
     warn_ratio: Annotated[float, Field(gt=0, le=1)] | None = None
-    max_conditions: Annotated[StrictInt, Field(ge=1)] | None = None
-    max_values: Annotated[StrictInt, Field(ge=1)] | None = None
-    max_bytes: Annotated[StrictInt, Field(ge=1)] | None = None
-    max_cost: Annotated[StrictInt, Field(ge=0)] | None = None
+    max_conditions: Annotated[StrictInt, Field(ge=1, le=MAX_CAP)] | None = None
+    max_values: Annotated[StrictInt, Field(ge=1, le=MAX_CAP)] | None = None
+    max_bytes: Annotated[StrictInt, Field(ge=1, le=MAX_CAP)] | None = None
+    max_cost: Annotated[StrictInt, Field(ge=0, le=MAX_CAP)] | None = None
 
     @field_validator("warn_ratio", mode="before")
     @classmethod
