@@ -609,16 +609,38 @@ def test_list_rule_covered_by_many_single_value_rules(rules_dir):
     assert "never decides" in f["message"]
 
 
-def test_rule_beyond_the_budget_gets_a_notice_not_a_guess(rules_dir, monkeypatch):
+def test_many_coverers_are_walked_in_order_not_given_up(rules_dir, monkeypatch):
+    """Past MAX_COVERERS the batched difference gives up; the walk in evaluation order then
+    answers (before issue 15 the rule was silently left out)."""
     import rulelint.passes.overlap as overlap
 
     monkeypatch.setattr(overlap, "MAX_COVERERS", 5)
     singles = [rule(f"c{i}", "vip", f"{{customer: C{i}}}") for i in range(8)]
     listed = ", ".join(f"C{i}" for i in range(8))
     files = {"rules.yaml": rules_yaml(*singles, rule("listed", "vip", f"{{customer: [{listed}]}}"))}
+    assert "never decides" in only(check(rules_dir, files), "listed", "RL301")["message"]
+
+
+def test_rule_beyond_the_budget_is_listed_as_incomplete_not_guessed(rules_dir, monkeypatch):
+    import rulelint.passes.overlap as overlap
+
+    monkeypatch.setattr(overlap, "MAX_COVERERS", 5)
+    monkeypatch.setattr(overlap, "WALK_BUDGET", 3)
+    singles = [rule(f"c{i}", "vip", f"{{customer: C{i}}}") for i in range(8)]
+    listed = ", ".join(f"C{i}" for i in range(8))
+    files = {"rules.yaml": rules_yaml(*singles, rule("listed", "vip", f"{{customer: [{listed}]}}"))}
     names = write(rules_dir, files)
     assert about(check(rules_dir, files), "listed") == []  # nothing claimed
+    result = runner.invoke(app, ["check", *names, "--format", "json", "--select", "RL3"])
+    data = json.loads(result.stdout)
+    assert data["summary"]["incomplete"] == [{
+        "ruleset": "rules", "rule_id": "listed", "file": "rules.yaml", "line": 26,
+        "codes": ["RL301", "RL302"],
+    }]
+    assert "1 rule(s) could not be analysed exactly" in result.stderr and "listed" in result.stderr
     result = runner.invoke(app, ["check", *names, "--select", "RL3", "--color", "never"])
-    assert "1 rule(s) overlap too many others" in result.output
-    monkeypatch.setattr(overlap, "MAX_COVERERS", 1024)
+    assert "1 rule(s) overlap too many others" in result.stdout and "'listed'" in result.stdout
+    monkeypatch.setattr(overlap, "WALK_BUDGET", 400_000)
     assert about(check(rules_dir, files), "listed", "RL301")
+    result = runner.invoke(app, ["check", *names, "--format", "json", "--select", "RL3"])
+    assert json.loads(result.stdout)["summary"]["incomplete"] == []

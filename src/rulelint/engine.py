@@ -42,6 +42,9 @@ class Report:
     base_ref: str | None = None  # --base: only findings added over this ref are listed
     not_added: int = 0  # --base: findings left out because the ref already had them
     notices: list[str] = field(default_factory=list)  # run-level remarks (git, hit log...)
+    # rules a question about which went unanswered (a resource limit): SPEC's
+    # summary.incomplete, one {"ruleset", "rule_id", "file", "line", "codes"} per rule
+    incomplete: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         c = {"error": 0, "warning": 0, "info": 0}
@@ -66,7 +69,20 @@ class Report:
                 }
                 for rs in self.rulesets
             ],
+            "incomplete": list(self.incomplete),
         }
+
+    def incomplete_notice(self) -> str | None:
+        """One line for stderr naming the count and the rules whose questions went
+        unanswered, or None when every question was answered."""
+        if not self.incomplete:
+            return None
+        ids = [e["rule_id"] for e in self.incomplete]
+        shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+        return (
+            f"rulelint: note: {len(ids)} rule(s) could not be analysed exactly within budget "
+            f"(summary.incomplete in --format json): {shown}"
+        )
 
     def fails(self, level: Severity) -> bool:
         return any(f.severity.rank >= level.rank for f in self.findings)
@@ -178,5 +194,6 @@ def summarise(project: Project, findings: list[Finding], ctx: Context, **counts:
         project, findings, summaries, [f.source for f in project.files],
         project.used_default_paths,
         notices=list(dict.fromkeys(ctx.cache.get("notices", []))),
+        incomplete=list(ctx.cache.get("incomplete", [])),
         **counts,
     )

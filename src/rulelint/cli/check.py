@@ -98,6 +98,8 @@ def check_cmd(
         report = run_check(rule_paths, settings, baseline=known, base_ref=base)
         keep("check-report", report)  # freed by the process exit, not object by object
         render_report(report, fmt, color, quiet)
+    if (note := report.incomplete_notice()) is not None:
+        print(note, file=sys.stderr)  # unanswered questions: never silent, in every format
     if not exit_zero and report.fails(Severity(fail_on.value)):
         raise typer.Exit(1)
 

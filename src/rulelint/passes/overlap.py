@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from contextlib import suppress
 from itertools import chain, islice
 
 from rulelint.algebra.boxops import cut
@@ -51,11 +50,11 @@ from rulelint.load.project import RuleEntry, RuleSet
 from rulelint.passes import Pass, live_index
 from rulelint.report.findings import Finding, LazyContent
 
+WALK_BUDGET = 400_000  # box operations for classifying one dead rule (RL301 vs RL302)
 MAX_PIECES = 2048  # fragments of a rule we are willing to track before giving up (sound)
 OPS_BUDGET = 4_000  # box operations per rule before the analysis of that rule gives up (sound)
 MAX_PROBES = 64  # rules with another action examined per question before giving up (sound)
 MAX_COVERERS = 1024  # rules that could cover one box before the analysis of a rule gives up
-QUICK_POINTS = 8  # rules (and points per rule) tried by evaluation before the exact walk
 NEAR_SCAN = 64  # an order window this short is scanned rule by rule, not asked of the index
 
 
@@ -202,7 +201,12 @@ class _Analysis:
         self.domains = rs.domains
         self.ip_fields = {f for f, d in rs.domains.items() if d.kind == "ip"}
         self.index_of = {id(r): i for i, r in enumerate(live)}
-        self.skipped = 0  # rules whose analysis ran out of budget (nothing said about them)
+        # rules a question about which went unanswered (a resource limit): (rule, codes)
+        self.incomplete: list[tuple[RuleEntry, str]] = []
+
+    def unanswered(self, r: RuleEntry, codes: str) -> None:
+        """Record that a question about r (for ``codes``) was left open: the run says so."""
+        self.incomplete.append((r, codes))
 
     def around(self, box: dict, p: int) -> tuple[list[int], list[int]]:
         """Index candidates on a subset of ``box``'s fields before and after position p,
@@ -284,21 +288,6 @@ class _Analysis:
             return False
         return not self.remainder(box, rules, budget)
 
-    def covered_at(self, box: dict, rules: list[RuleEntry], pos: dict, budget: _Budget) -> int:
-        """The position of the rule, in evaluation order, by which ``rules`` have taken
-        all of ``box`` (they are known to cover it): a binary search over prefixes."""
-        ranked = sorted(rules, key=lambda e: pos[id(e)])
-        if len(ranked) > 32:
-            return pos[id(ranked[-1])]  # a bound is enough (later rules only cost a look)
-        lo, hi = 0, len(ranked)  # ranked[:hi] covers; find the shortest such prefix
-        while lo + 1 < hi:
-            mid = (lo + hi) // 2
-            if self.remainder(box, ranked[:mid], budget):
-                lo = mid
-            else:
-                hi = mid
-        return pos[id(ranked[hi - 1])]
-
     def decider(self, w: dict, hi: int | None = None) -> RuleEntry | None:
         """The rule that decides event ``w``: the first live rule that really matches it
         (looked for before position ``hi`` only, when some rule there is known to match)."""
@@ -349,64 +338,51 @@ def analyse_first_match(a: _Analysis, enabled):
                 cov = a.coverers(r.box, p, cands=before)
                 dead = a.covered(r.box, cov, budget)
         except _TooComplex:
-            a.skipped += 1
-            continue
+            try:  # the batched differences ran out of room: one walk in order decides it
+                dead, cov = _dead_by_walk(a, r, p, _Budget(WALK_BUDGET))
+            except _TooComplex:
+                a.unanswered(r, "RL301/RL302")
+                continue
+            q = few = after_q = after = None
         if dead:
             yield from _never_decides(a, r, p, cov, pos, budget)
         elif r.exact and enabled("RL301"):
             yield from _removal_changes_nothing(a, r, p, cov, budget, q, few, after_q, after)
 
 
+def _dead_by_walk(a: _Analysis, r: RuleEntry, p: int, budget: _Budget):
+    """(dead, cov): whether the rules before position p on r's fields, taken in order, take
+    all of r (their sure parts), and those of them that take some of it (what r decides is
+    r minus those). No limit on how many rules meet r; only the pieces r falls into and the
+    budget bound the work."""
+    live, dom = a.live, a.domains
+    pieces = [r.box]
+    cov: list[RuleEntry] = []
+    for i in a.index.iter_candidates(r.box, hi=p, within=r.box.keys()):
+        e = live[i]
+        if e.under is None or not any(box_meets(pc, e.under) for pc in pieces):
+            continue
+        budget.spend(len(pieces))
+        pieces, _ = cut(pieces, e.under, dom)
+        if len(pieces) > MAX_PIECES:
+            raise _TooComplex
+        cov.append(e)
+        if not pieces:
+            return True, cov
+    return False, cov
+
+
 def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget):
     """Earlier rules take all of r. RL302 if a rule with another action really decides one
-    of its events (shown by a witness), RL301 if provably none does, else nothing."""
+    of its events (shown by a witness), RL301 if provably none does (``_classify``: one
+    walk in evaluation order, no probe limit); a walk that runs out of its (large) budget,
+    or a glob whose part cannot be shown, leaves r in ``a.incomplete``, never silently."""
     dom = a.domains
-    witness = decider = None
-    unsure = False
-    # only rules up to the one by which cov has taken all of r can decide r's events; those
-    # with another action are the question. The covering ones are asked first: a witness
-    # decided by one of them reads best. The rest are looked up only if it gets that far.
-    first = sorted(pos[id(e)] for e in cov if e.action != r.action)
-    seen = set(first)
-
-    def rest() -> Iterator[int]:
-        t = p - 1
-        with suppress(_TooComplex):
-            t = a.covered_at(r.box, cov, pos, budget)
-        for i in a.index.iter_candidates(r.box, hi=t + 1):
-            if i not in seen:
-                yield i
-
-    # Points first: where r meets one of the first few such rules e, is the event decided
-    # (by evaluation) by a rule with another action? The usual RL302, shown without working
-    # out what earlier rules take. Then the exact walk over every such rule, in order.
-    met = _meeting_others(a, r, chain(first, rest()))
-    head: list = []
-    same = [c for c in cov if c.action == r.action]
-    for m in met:  # lazily: the index is asked for the rest only if it gets that far
-        head.append(m)
-        if m is None or len(head) > QUICK_POINTS:
-            break
-        i, e, inter = m
-        witness, decider = _shown(a, r, e, i, _points(a, inter, same))
-        if witness is not None:
-            break
-    for m in chain(head, met) if witness is None else ():
-        if m is None:
-            unsure = True
-            break
-        i, e, inter = m
-        try:
-            rem = a.left(inter, i, budget, probe=r.exact and e.exact)
-        except _TooComplex:
-            unsure = True
-            break
-        if not rem:
-            continue  # the rules before e take all of r that e could
-        witness, decider = _shown(a, r, e, i, rem)
-        if witness is not None:
-            break
-        unsure = True  # e may take some of r, but no real event shows it: claim less
+    try:
+        witness, decider, unsure, same = _classify(a, r, p, _Budget(WALK_BUDGET))
+    except _TooComplex:
+        a.unanswered(r, "RL301/RL302")
+        return
     if witness is not None:
         rules = list(cov)
         if decider not in rules:
@@ -429,18 +405,14 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
         )
         return
     if unsure:
+        a.unanswered(r, "RL301/RL302")
         return
     # no rule with another action decides any of r: the earlier rules with r's action on
-    # its fields then decide all of r's events that carry no other field, so they cover it
-    # (and only they may be named: "take the same action")
-    try:
-        if not a.covered(r.box, same, budget):
-            # cov may be the few rules that hold r's probe (see analyse_first_match)
-            same = [c for c in a.coverers(r.box, p) if c.action == r.action]
-            if not a.covered(r.box, same, budget):
-                return
-    except _TooComplex:
-        return
+    # its fields decide all of r's events that carry no other field, so they cover it (and
+    # only they may be named: "take the same action"); ``same`` are those the walk met
+    seen = {id(c) for c in same}
+    same = same + [c for c in cov if c.action == r.action and id(c) not in seen]
+    same.sort(key=lambda c: pos[id(c)])  # every such earlier rule is ranked, not only the walk's
     cover = small_cover(r.box, same, dom)
     yield Finding(
         "RL301",
@@ -454,6 +426,78 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
     )
 
 
+def _classify(a: _Analysis, r: RuleEntry, p: int, budget: _Budget):
+    """Which actions decide the events of r, a rule that never decides (earlier rules take
+    all of it): one walk over the rules before r that meet it, in evaluation order, keeping
+    what is still undecided of r's own fields (``pieces``: r minus the sure parts of the
+    rules so far that test only r's fields).
+
+    * A rule e on r's fields with another action that meets the pieces decides the events
+      there (nothing earlier matched them).
+    * A rule e that tests another field decides, of r's events that carry e's fields too,
+      the pieces & e minus the earlier rules that test some of e's other fields (the rules
+      on r's fields alone are already out of the pieces).
+    * Once the pieces are empty (position t), every event of r has its decider at or
+      before t (the rule that decides its restriction to r's fields matches it too): the
+      walk ends.
+
+    Returns (witness, decider, unsure, same): a verified event of r decided by another
+    action and its decider, or None and None; ``unsure``: some rule with another action may
+    take part of r but no concrete event shows it (opaque globs); ``same``: the rules with
+    r's action that took some of r (they cover it when no other action decides any)."""
+    live, dom = a.live, a.domains
+    fields = r.box.keys()
+    pieces = [r.box]
+    same: list[RuleEntry] = []
+    unsure = False
+    for i in a.index.iter_candidates(r.box, hi=p):
+        e = live[i]
+        sub = e.box.keys() <= fields
+        if e.action != r.action:
+            hits = []
+            for pc in pieces:
+                x = box_intersect(pc, e.box, dom)
+                if x is not None:
+                    hits.append(x)
+            budget.spend(len(pieces))
+            if hits and not sub:
+                hits = _left_of_other_fields(a, hits, i, fields, budget)
+            if hits:
+                w, d = _shown(a, r, e, i, hits)
+                if w is not None:
+                    return w, d, unsure, same
+                unsure = True
+        if sub and e.under is not None:
+            budget.spend(len(pieces))
+            pieces, took = cut(pieces, e.under, dom)
+            if len(pieces) > MAX_PIECES:
+                raise _TooComplex
+            if took and e.action == r.action:
+                same.append(e)
+            if not pieces:
+                break
+    return None, None, unsure, same
+
+
+def _left_of_other_fields(a: _Analysis, hits: list[dict], i: int, fields, budget: _Budget):
+    """What of ``hits`` (boxes on r's fields and some others) no rule before position i
+    takes that tests one of those other fields (the rules on r's fields alone are already
+    out of the hits)."""
+    live = a.live
+    out: list[dict] = []
+    for h in hits:
+        ys = []
+        for j in a.index.iter_candidates(h, hi=i, within=h.keys()):
+            y = live[j]
+            if y.under is None or y.box.keys() <= fields or not box_meets(h, y.under):
+                continue
+            ys.append(y)
+            if len(ys) > MAX_COVERERS:
+                raise _TooComplex
+        out.extend(a.remainder(h, ys, budget) if ys else [h])
+    return out
+
+
 def _shown(a: _Analysis, r: RuleEntry, e: RuleEntry, i: int, boxes: Iterable[dict]):
     """(event, decider) for the first box holding an event that r and e (at position i)
     really match and that a rule with another action than r decides (by evaluation; only
@@ -464,29 +508,6 @@ def _shown(a: _Analysis, r: RuleEntry, e: RuleEntry, i: int, boxes: Iterable[dic
         if d is not None and d.action != r.action:
             return w, d
     return None, None
-
-
-def _points(a: _Analysis, inter: dict, same: list[RuleEntry]) -> Iterator[dict]:
-    """Sub-boxes of ``inter`` whose witness is worth evaluating: first one with a value no
-    rule lists where a field allows infinitely many strings (it dodges the rules of single
-    customers), then, on such a field, the values that the rules ``same`` leave out (a
-    ``not_in`` list: the events they let through to later rules)."""
-    yield a.probe(inter) or inter
-    n = 0
-    for f, s in inter.items():
-        s = values_of(s)
-        if not isinstance(s, StrSet) or s.is_finite():
-            continue
-        for c in same:
-            c_set = values_of(c.box[f]) if f in c.box else None
-            if not isinstance(c_set, StrSet) or c_set.is_finite():
-                continue
-            for v in sorted((~c_set).finite_values() or ()):
-                if s.member(v):
-                    yield {**inter, f: StrSet.values([v])}
-                    n += 1
-                    if n >= QUICK_POINTS:
-                        return
 
 
 def _meeting_others(a: _Analysis, r: RuleEntry, positions: Iterable[int]):
@@ -532,12 +553,14 @@ def _removal_changes_nothing(
             if not a.covered(q, takers, budget):
                 return
         except _TooComplex:
+            a.unanswered(r, "RL301")
             return
     try:
         if cov is None:
             before, after = a.around(r.box, p)
             cov = a.coverers(r.box, p, cands=before)
     except _TooComplex:
+        a.unanswered(r, "RL301")
         return
     if after is None:
         after = a.index.iter_candidates(r.box, lo=p, within=r.box.keys())
@@ -563,6 +586,7 @@ def _removal_changes_nothing(
                 t = a.index_of[id(lr)]
                 break
     except _TooComplex:
+        a.unanswered(r, "RL301")
         return
     if t is None:
         return
@@ -571,12 +595,14 @@ def _removal_changes_nothing(
     between = range(p + 1, t) if t - p <= NEAR_SCAN else a.index.iter_candidates(r.box, lo=p, hi=t)
     for met in _meeting_others(a, r, between):
         if met is None:
+            a.unanswered(r, "RL301")
             return
         i, _, inter = met
         try:
             if a.left(inter, i, budget, skip=r):
                 return  # x takes some of r's events once r is gone (or may: claim nothing)
         except _TooComplex:
+            a.unanswered(r, "RL301")
             return
     named = small_cover(r.box, list(cov) + catchers, dom)
     if not any(c in catchers for c in named):
@@ -619,11 +645,13 @@ def _ambiguous(a: _Analysis, r: RuleEntry, window: tuple[int, int], pos):
     )
     for met in _meeting_others(a, r, others):
         if met is None:
+            a.unanswered(r, "RL303")
             return
         i, c, inter = met
         try:
             pieces = a.left(inter, i, _Budget(OPS_BUDGET), probe=r.exact and c.exact)
         except _TooComplex:
+            a.unanswered(r, "RL303")
             continue
         for piece in pieces:
             w = a.witness(piece, [r, c])
@@ -649,7 +677,7 @@ def analyse_any_match(a: _Analysis):
             if not same or not a.covered(r.box, same, _Budget(OPS_BUDGET)):
                 continue
         except _TooComplex:
-            a.skipped += 1
+            a.unanswered(r, "RL301")
             continue
         cover = small_cover(r.box, same, dom)
         yield Finding(
@@ -718,11 +746,30 @@ def check_ruleset(ctx, rs: RuleSet) -> Iterator[Finding]:
     else:
         found = analyse_any_match(analysis)
     yield from _filtered(found, dup_partner)
-    if analysis.skipped:
-        ctx.cache.setdefault("notices", []).append(
-            f"{rs.name}: {analysis.skipped} rule(s) overlap too many others to analyse "
-            "exactly within budget; RL301/RL302 say nothing about them"
-        )
+    if analysis.incomplete:
+        _report_incomplete(ctx, rs, analysis.incomplete)
+
+
+def _report_incomplete(ctx, rs: RuleSet, open_: list[tuple[RuleEntry, str]]) -> None:
+    """Unanswered questions become ``summary.incomplete`` entries (one per rule, with the
+    codes left open) and one notice naming the count and the first few rules."""
+    codes: dict[int, tuple[RuleEntry, list[str]]] = {}
+    for r, c in open_:
+        got = codes.setdefault(id(r), (r, []))
+        got[1].extend(x for x in c.split("/") if x not in got[1])
+    entries = ctx.cache.setdefault("incomplete", [])
+    for r, cs in codes.values():
+        entries.append({
+            "ruleset": rs.name, "rule_id": r.id, "file": r.file, "line": r.id_line or r.line,
+            "codes": cs,
+        })
+    rules = [r for r, _ in codes.values()]
+    shown = ", ".join(repr(r.id) for r in rules[:5]) + (", ..." if len(rules) > 5 else "")
+    ctx.cache.setdefault("notices", []).append(
+        f"{rs.name}: {len(rules)} rule(s) overlap too many others to analyse exactly within "
+        f"budget ({shown}); {', '.join(sorted({c for _, cs in codes.values() for c in cs}))} "
+        "say nothing about them (summary.incomplete lists them)"
+    )
 
 
 def _filtered(found, dup_partner) -> Iterator[Finding]:
