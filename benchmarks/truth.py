@@ -407,16 +407,9 @@ def reported(check: dict) -> tuple[set[str], set[str], set[str]]:
     return dead | r301 | r302, r301, r302
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("rules", type=Path)
-    ap.add_argument("--json", type=Path, help="write the result here")
-    ap.add_argument("--against", type=Path, help="a `rulelint check --format json` report")
-    ap.add_argument("--meets-sample", type=int, default=2000,
-                    help="rules sampled for the meeting statistics (0: all)")
-    args = ap.parse_args(argv)
+def compute(path: Path, meets_sample: int):
     t0 = time.process_time()
-    doc = yaml.load(args.rules.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     truth = Truth(doc)
     dead, r301, r302 = [], [], []
     for i in range(len(truth.conds)):
@@ -425,8 +418,8 @@ def main(argv: list[str] | None = None) -> int:
             dead.append(truth.ids[i])
             (r301 if kind == "RL301" else r302).append(truth.ids[i])
     n = len(truth.conds)
-    step = 1 if not args.meets_sample or n <= args.meets_sample else n / args.meets_sample
-    sample = sorted({int(k * step) for k in range(min(n, args.meets_sample or n))})
+    step = 1 if not meets_sample or n <= meets_sample else n / meets_sample
+    sample = sorted({int(k * step) for k in range(min(n, meets_sample or n))})
     meets = sorted(truth.meeting_subset(i) for i in sample)
     out: dict[str, Any] = {
         "rules": n, "never_decide": len(dead), "rl301": len(r301), "rl302": len(r302),
@@ -435,8 +428,58 @@ def main(argv: list[str] | None = None) -> int:
         "meeting_sample": len(meets),
         "cpu_seconds": round(time.process_time() - t0, 1),
     }
+    return out, dead, r301, r302
+
+
+def record(path: Path, out: dict[str, Any]) -> None:
+    """Add this result to benchmarks/out/truth-results.json, keyed by profile and size (read
+    from the generator's first comment line)."""
+    import datetime as dt
+    import re
+    import subprocess
+
+    first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+    m = re.search(r"--rules (\d+) --seed (\d+) --profile (\w+)", first)
+    if m is None:
+        raise SystemExit("truth.py --record: not a file written by benchmarks/generate.py")
+    n, profile = int(m.group(1)), m.group(3)
+    here = Path(__file__).resolve().parent
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here,
+                            capture_output=True, text=True).stdout.strip()
+    store = here / "out" / "truth-results.json"
+    got = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
+    got[f"{profile}-{n}"] = {
+        **{k: v for k, v in out.items() if k not in ("missed", "wrong", "split_differs")},
+        "profile": profile, "rules_generated": n,
+        "measured": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} at {commit}",
+    }
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_text(json.dumps(got, indent=1), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("rules", type=Path)
+    ap.add_argument("--json", type=Path, help="write the result here")
+    ap.add_argument("--against", type=Path, help="a `rulelint check --format json` report")
+    ap.add_argument("--record", action="store_true",
+                    help="keep the result in benchmarks/out/truth-results.json (BENCHMARKS.md)")
+    ap.add_argument("--meets-sample", type=int, default=2000,
+                    help="rules sampled for the meeting statistics (0: all)")
+    ap.add_argument("--from", dest="prev", type=Path,
+                    help="a --json result of an earlier run on the same file: compare only")
+    args = ap.parse_args(argv)
+    if args.prev:
+        prev = json.loads(args.prev.read_text(encoding="utf-8"))
+        r301, r302 = prev["ids"]["rl301"], prev["ids"]["rl302"]
+        dead = r301 + r302
+        out = {k: v for k, v in prev.items() if k != "ids"}
+    else:
+        out, dead, r301, r302 = compute(args.rules, args.meets_sample)
     if args.against:
-        got, g301, g302 = reported(json.loads(args.against.read_text(encoding="utf-8")))
+        check = json.loads(args.against.read_text(encoding="utf-8"))
+        got, g301, g302 = reported(check)
+        out["incomplete"] = len((check.get("summary") or {}).get("incomplete") or [])
         want = set(dead)
         tp = len(got & want)
         out["reported"] = len(got)
@@ -448,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
         out["split_differs"] = sorted((g301 & set(r302)) | (g302 & set(r301)))[:20]
         out["split_differs_count"] = len((g301 & set(r302)) | (g302 & set(r301)))
     print(json.dumps(out, indent=2))
+    if args.record:
+        record(args.rules, out)
     if args.json:
         args.json.write_text(json.dumps({**out, "ids": {"rl301": r301, "rl302": r302}}, indent=1))
     return 0

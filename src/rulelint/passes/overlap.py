@@ -50,7 +50,9 @@ from rulelint.load.project import RuleEntry, RuleSet
 from rulelint.passes import Pass, live_index
 from rulelint.report.findings import Finding, LazyContent
 
-WALK_BUDGET = 400_000  # box operations for classifying one dead rule (RL301 vs RL302)
+WALK_BUDGET = 400_000  # box operations for one walk in evaluation order (last resort)
+ALONE_LOOK = 32  # earlier rules looked at for one that covers a dead rule alone (naming only)
+WALK_STEP = 2_000  # box operations for the first walk over r's earlier candidates
 MAX_PIECES = 2048  # fragments of a rule we are willing to track before giving up (sound)
 OPS_BUDGET = 4_000  # box operations per rule before the analysis of that rule gives up (sound)
 MAX_PROBES = 64  # rules with another action examined per question before giving up (sound)
@@ -334,16 +336,22 @@ def analyse_first_match(a: _Analysis, enabled):
             elif few is not None and a.covered(r.box, few, budget):
                 cov, dead = few, True  # the few rules that hold the probe cover it all
             else:
+                # in evaluation order, up to the rule by which r is covered: a dead rule
+                # is usually covered by its first few candidates, however many meet it
+                dead, cov = _dead_by_walk(a, r, p, _Budget(WALK_STEP))
+        except _TooComplex:
+            try:  # batched differences over every earlier candidate, then a longer walk
+                q = few = after_q = None
                 before, after = a.around(r.box, p)
                 cov = a.coverers(r.box, p, cands=before)
-                dead = a.covered(r.box, cov, budget)
-        except _TooComplex:
-            try:  # the batched differences ran out of room: one walk in order decides it
-                dead, cov = _dead_by_walk(a, r, p, _Budget(WALK_BUDGET))
+                dead = a.covered(r.box, cov, _Budget(OPS_BUDGET))
             except _TooComplex:
-                a.unanswered(r, "RL301/RL302")
-                continue
-            q = few = after_q = after = None
+                try:
+                    dead, cov = _dead_by_walk(a, r, p, _Budget(WALK_BUDGET))
+                except _TooComplex:
+                    a.unanswered(r, "RL301/RL302")
+                    continue
+                after = None
         if dead:
             yield from _never_decides(a, r, p, cov, pos, budget)
         elif r.exact and enabled("RL301"):
@@ -383,6 +391,7 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
     except _TooComplex:
         a.unanswered(r, "RL301/RL302")
         return
+    cov = list(cov) + _lone_coverers(a, r, p, {id(c) for c in cov})
     if witness is not None:
         rules = list(cov)
         if decider not in rules:
@@ -424,6 +433,24 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
         rule_ids=[r.id] + [c.id for c in cover], related=[c.location() for c in cover],
         content_key=LazyContent(r, *cover),
     )
+
+
+def _lone_coverers(a: _Analysis, r: RuleEntry, p: int, skip: set[int]) -> list[RuleEntry]:
+    """Among the first ALONE_LOOK other earlier rules on r's fields, those that cover r
+    alone: the walk stops at the rules by which r is covered, but one rule that covers it
+    alone (later in the list) reads better in a message (``small_cover`` prefers it)."""
+    out = []
+    n = 0
+    for i in a.index.iter_candidates(r.box, hi=p, within=r.box.keys()):
+        e = a.live[i]
+        if id(e) in skip or e.under is None:
+            continue
+        n += 1
+        if n > ALONE_LOOK:
+            break
+        if box_subset(r.box, e.under, a.domains):
+            out.append(e)
+    return out
 
 
 def _classify(a: _Analysis, r: RuleEntry, p: int, budget: _Budget):
