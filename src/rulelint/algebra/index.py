@@ -531,12 +531,18 @@ class OverlapIndex:
         lo: int = -1,
         hi: int | None = None,
         within: Iterable[str] | None = None,
+        beyond: Iterable[str] | None = None,
     ) -> Iterator[int]:
         """Indices in (lo, hi), ascending and lazily, of rules whose box may meet ``box`` (a
-        superset); ``within``: only rules whose fields are all in it."""
+        superset); ``within``: only rules whose fields are all in it; ``beyond``: only rules
+        that test some field outside it."""
         hi = self.n if hi is None else hi
         prep = _prepare(box)
-        parts = [g.query(prep, lo, hi) for g in self._groups(within)]
+        groups = self._groups(within)
+        if beyond is not None:
+            out = frozenset(beyond)
+            groups = [g for g in groups if not g.sig <= out]
+        parts = [g.query(prep, lo, hi) for g in groups]
         parts = [p for p in parts if p]
         if not parts:
             return iter(())

@@ -51,7 +51,7 @@ from rulelint.passes import Pass, live_index
 from rulelint.report.findings import Finding, LazyContent
 
 WALK_BUDGET = 400_000  # box operations for one walk in evaluation order (last resort)
-ALONE_LOOK = 32  # earlier rules looked at for one that covers a dead rule alone (naming only)
+ALONE_LOOK = 16  # later candidates looked at for one that covers a dead rule alone (naming)
 WALK_STEP = 2_000  # box operations for the first walk over r's earlier candidates
 MAX_PIECES = 2048  # fragments of a rule we are willing to track before giving up (sound)
 OPS_BUDGET = 4_000  # box operations per rule before the analysis of that rule gives up (sound)
@@ -362,11 +362,13 @@ def _dead_by_walk(a: _Analysis, r: RuleEntry, p: int, budget: _Budget):
     """(dead, cov): whether the rules before position p on r's fields, taken in order, take
     all of r (their sure parts), and those of them that take some of it (what r decides is
     r minus those). No limit on how many rules meet r; only the pieces r falls into and the
-    budget bound the work."""
+    budget bound the work. Once r is covered, the next ALONE_LOOK candidates that cover r
+    alone join ``cov`` too: one rule that covers it alone reads best in a message."""
     live, dom = a.live, a.domains
     pieces = [r.box]
     cov: list[RuleEntry] = []
-    for i in a.index.iter_candidates(r.box, hi=p, within=r.box.keys()):
+    cands = a.index.iter_candidates(r.box, hi=p, within=r.box.keys())
+    for i in cands:
         e = live[i]
         if e.under is None or not any(box_meets(pc, e.under) for pc in pieces):
             continue
@@ -376,6 +378,11 @@ def _dead_by_walk(a: _Analysis, r: RuleEntry, p: int, budget: _Budget):
             raise _TooComplex
         cov.append(e)
         if not pieces:
+            if len(cov) > 1:
+                for i in islice(cands, ALONE_LOOK):
+                    e = live[i]
+                    if e.under is not None and box_subset(r.box, e.under, dom):
+                        cov.append(e)
             return True, cov
     return False, cov
 
@@ -387,11 +394,12 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
     or a glob whose part cannot be shown, leaves r in ``a.incomplete``, never silently."""
     dom = a.domains
     try:
-        witness, decider, unsure, same = _classify(a, r, p, _Budget(WALK_BUDGET))
+        # cov covers r, so every event of r is decided by the last of them at the latest
+        t = max((pos[id(c)] for c in cov), default=p - 1)
+        witness, decider, unsure, same = _classify(a, r, min(p, t + 1), _Budget(WALK_BUDGET))
     except _TooComplex:
         a.unanswered(r, "RL301/RL302")
         return
-    cov = list(cov) + _lone_coverers(a, r, p, {id(c) for c in cov})
     if witness is not None:
         rules = list(cov)
         if decider not in rules:
@@ -435,27 +443,9 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
     )
 
 
-def _lone_coverers(a: _Analysis, r: RuleEntry, p: int, skip: set[int]) -> list[RuleEntry]:
-    """Among the first ALONE_LOOK other earlier rules on r's fields, those that cover r
-    alone: the walk stops at the rules by which r is covered, but one rule that covers it
-    alone (later in the list) reads better in a message (``small_cover`` prefers it)."""
-    out = []
-    n = 0
-    for i in a.index.iter_candidates(r.box, hi=p, within=r.box.keys()):
-        e = a.live[i]
-        if id(e) in skip or e.under is None:
-            continue
-        n += 1
-        if n > ALONE_LOOK:
-            break
-        if box_subset(r.box, e.under, a.domains):
-            out.append(e)
-    return out
-
-
 def _classify(a: _Analysis, r: RuleEntry, p: int, budget: _Budget):
-    """Which actions decide the events of r, a rule that never decides (earlier rules take
-    all of it): one walk over the rules before r that meet it, in evaluation order, keeping
+    """Which actions decide the events of r, a rule that never decides (the rules before
+    position p take all of it): one walk over those that meet it, in evaluation order, keeping
     what is still undecided of r's own fields (``pieces``: r minus the sure parts of the
     rules so far that test only r's fields).
 
@@ -514,9 +504,9 @@ def _left_of_other_fields(a: _Analysis, hits: list[dict], i: int, fields, budget
     out: list[dict] = []
     for h in hits:
         ys = []
-        for j in a.index.iter_candidates(h, hi=i, within=h.keys()):
+        for j in a.index.iter_candidates(h, hi=i, within=h.keys(), beyond=fields):
             y = live[j]
-            if y.under is None or y.box.keys() <= fields or not box_meets(h, y.under):
+            if y.under is None or not box_meets(h, y.under):
                 continue
             ys.append(y)
             if len(ys) > MAX_COVERERS:
@@ -617,20 +607,35 @@ def _removal_changes_nothing(
         return
     if t is None:
         return
-    # rules between r and t: a short window is read as it is (asking every signature group
-    # of the index costs more than testing a few dozen rules)
+    # rules between r and t that test other fields too: with r gone, does one with another
+    # action take some of r's events? In order, with what r decides on its own fields as
+    # it stands at each one (the catchers before it cut out): its part minus the earlier
+    # rules that test its other fields (see _classify). Rules on r's fields alone were
+    # settled by the catchers' walk. A short window is read as it is.
     between = range(p + 1, t) if t - p <= NEAR_SCAN else a.index.iter_candidates(r.box, lo=p, hi=t)
-    for met in _meeting_others(a, r, between):
-        if met is None:
-            a.unanswered(r, "RL301")
-            return
-        i, _, inter = met
-        try:
-            if a.left(inter, i, budget, skip=r):
+    fields = r.box.keys()
+    at = [a.index_of[id(c)] for c in catchers]
+    k = 0
+    try:
+        pieces = a.remainder(r.box, cov, budget)
+        for i in between:
+            x = live[i]
+            if x.action == r.action or x.box.keys() <= fields:
+                continue
+            while k < len(at) and at[k] < i:
+                pieces, _ = _subtract_all(pieces, catchers[k].box, dom)
+                k += 1
+            hits = []
+            for pc in pieces:
+                h = box_intersect(pc, x.box, dom)
+                if h is not None:
+                    hits.append(h)
+            budget.spend(len(pieces))
+            if hits and _left_of_other_fields(a, hits, i, fields, budget):
                 return  # x takes some of r's events once r is gone (or may: claim nothing)
-        except _TooComplex:
-            a.unanswered(r, "RL301")
-            return
+    except _TooComplex:
+        a.unanswered(r, "RL301")
+        return
     named = small_cover(r.box, list(cov) + catchers, dom)
     if not any(c in catchers for c in named):
         named = named + catchers[:1]
