@@ -177,6 +177,7 @@ class Truth:
         self._classes()
         self._index()
         self.memo: dict[tuple, int] = {}
+        self.extra_reps: dict[int, dict[str, list]] = {}
 
     # -- value classes ---------------------------------------------------------------------
 
@@ -336,20 +337,28 @@ class Truth:
             return True, "RL302"
         mine = set(cs)
         act = self.actions[i]
+        seen: dict[str, set] = defaultdict(set)  # values of r's minimal events, per field
+        for _, ev in undecided:
+            for f, v in ev.items():
+                seen[f].add(v)
         for x in range(t):
             xc = self.conds[x]
             if self.actions[x] == act or xc.keys() <= mine:
                 continue
-            if any(not self.reps(f, [cs[f], xc[f]]) for f in xc.keys() & mine):
-                continue  # x does not meet r
+            shared = xc.keys() & mine
+            if not all(any(xc[f].test(v) for v in seen[f]) for f in shared):
+                continue  # x meets none of r's minimal events
             extra = sorted(xc.keys() - mine)
-            ex_vals = [self.reps(f, [xc[f]]) for f in extra]
-            if not all(ex_vals):
+            ex_vals = self.extra_reps.get(x)
+            if ex_vals is None:
+                ex_vals = self.extra_reps[x] = {f: self.reps(f, [xc[f]]) for f in xc}
+            vals = [ex_vals[f] for f in extra]
+            if not all(vals):
                 continue
             for d, ev in undecided:
-                if d <= x or not all(xc[f].test(ev[f]) for f in xc.keys() & mine):
+                if d <= x or not all(xc[f].test(ev[f]) for f in shared):
                     continue
-                for combo in product(*ex_vals):
+                for combo in product(*vals):
                     full = dict(ev)
                     full.update(zip(extra, combo, strict=True))
                     if self.first(full) == x:
