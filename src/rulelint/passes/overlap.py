@@ -52,6 +52,7 @@ from rulelint.report.findings import Finding, LazyContent
 
 WALK_BUDGET = 400_000  # box operations for one walk in evaluation order (last resort)
 ALONE_LOOK = 16  # later candidates looked at for one that covers a dead rule alone (naming)
+FIRST_WINDOW = 256  # positions in the first window of an ordered walk (then 4x each time)
 WALK_STEP = 2_000  # box operations for the first walk over r's earlier candidates
 MAX_PIECES = 2048  # fragments of a rule we are willing to track before giving up (sound)
 OPS_BUDGET = 4_000  # box operations per rule before the analysis of that rule gives up (sound)
@@ -467,7 +468,7 @@ def _classify(a: _Analysis, r: RuleEntry, p: int, budget: _Budget):
     pieces = [r.box]
     same: list[RuleEntry] = []
     unsure = False
-    for i in a.index.iter_candidates(r.box, hi=p):
+    for i in _in_order(a, r.box, -1, p):
         e = live[i]
         sub = e.box.keys() <= fields
         if e.action != r.action:
@@ -494,6 +495,18 @@ def _classify(a: _Analysis, r: RuleEntry, p: int, budget: _Budget):
             if not pieces:
                 break
     return None, None, unsure, same
+
+
+def _in_order(a: _Analysis, box: dict, lo: int, hi: int) -> Iterator[int]:
+    """The index's candidates for ``box`` in (lo, hi), ascending, asked in windows that grow
+    fourfold: a group that shares a listed field with the box answers a window with a list,
+    so a walk that stops early (the usual case) reads a few, not the whole prefix."""
+    step = FIRST_WINDOW
+    while lo + 1 < hi:
+        top = min(hi, lo + 1 + step)
+        yield from a.index.iter_candidates(box, lo=lo, hi=top)
+        lo = top - 1
+        step *= 4
 
 
 def _left_of_other_fields(a: _Analysis, hits: list[dict], i: int, fields, budget: _Budget):
@@ -612,7 +625,7 @@ def _removal_changes_nothing(
     # it stands at each one (the catchers before it cut out): its part minus the earlier
     # rules that test its other fields (see _classify). Rules on r's fields alone were
     # settled by the catchers' walk. A short window is read as it is.
-    between = range(p + 1, t) if t - p <= NEAR_SCAN else a.index.iter_candidates(r.box, lo=p, hi=t)
+    between = range(p + 1, t) if t - p <= NEAR_SCAN else _in_order(a, r.box, p, t)
     fields = r.box.keys()
     at = [a.index_of[id(c)] for c in catchers]
     k = 0
