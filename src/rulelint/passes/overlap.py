@@ -206,6 +206,19 @@ class _Analysis:
         self.index_of = {id(r): i for i, r in enumerate(live)}
         # rules a question about which went unanswered (a resource limit): (rule, codes)
         self.incomplete: list[tuple[RuleEntry, str]] = []
+        self._dead: dict[int, bool] = {}  # position -> never decides (see never_decides)
+
+    def never_decides(self, i: int) -> bool:
+        """Whether the rules before position i on its rule's fields take all of it (a
+        short walk, remembered; False when the walk runs out of its step budget)."""
+        got = self._dead.get(i)
+        if got is None:
+            try:
+                got = _dead_by_walk(self, self.live[i], i, _Budget(WALK_STEP))[0]
+            except _TooComplex:
+                got = False
+            self._dead[i] = got
+        return got
 
     def unanswered(self, r: RuleEntry, codes: str) -> None:
         """Record that a question about r (for ``codes``) was left open: the run says so."""
@@ -635,6 +648,8 @@ def _removal_changes_nothing(
             x = live[i]
             if x.action == r.action or x.box.keys() <= fields:
                 continue
+            if not fields <= x.box.keys() and a.never_decides(i):
+                continue  # the rules before x on its own fields (not r) take all of x
             while k < len(at) and at[k] < i:
                 pieces, _ = _subtract_all(pieces, catchers[k].box, dom)
                 k += 1
