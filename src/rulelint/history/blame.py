@@ -3,7 +3,9 @@
 A few git calls for all files together, not one per file (issue 19):
 
 1. ``git rev-parse --show-toplevel`` once per repository (files outside any repository get
-   no git call beyond that, and one notice for all of them);
+   no git call beyond that, and one notice for all of them). A repository nested in another
+   (one of its own under the tree, a submodule) owns its files: they are dated by its
+   history, not reported as "not committed" by the outer one;
 2. one ``git log --name-status`` walk over every file that needs a date, and one
    ``git status`` for the files that differ from ``HEAD`` or are untracked;
 3. a file that exactly one commit touched (it was added and never changed, no rename) and
@@ -11,7 +13,10 @@ A few git calls for all files together, not one per file (issue 19):
    by that commit, exactly what blame would say, with no further call;
 4. every other file (edited since it was added, renamed, or with uncommitted changes) gets
    ``git blame --porcelain``, limited with ``-L`` to the lines of the rules that need a
-   date, then mapped back to rules by line range. Lines changed in the working tree but not
+   date, then mapped back to rules by line range. The ranges are counted as git counts
+   lines (by ``\n`` only), not as the loader does (which also breaks at a lone ``\r``, NEL,
+   U+2028 and U+2029: ``util.lines.lf_line_numbers``), so a rule gets its own lines' dates
+   even below such a character. Lines changed in the working tree but not
    committed count as changed today.
 
 Files outside a git repository, or not committed yet, have no git dates: the caller gets one
@@ -21,6 +26,7 @@ notice for all of them, not one per rule.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +34,7 @@ from pathlib import Path
 
 from rulelint.history.git import GitError, run_git
 from rulelint.load.project import FileInfo, Project, RuleEntry
+from rulelint.util.lines import lf_line_numbers, split_lines
 
 _UNCOMMITTED = b"0" * 40
 _HEX = frozenset(b"0123456789abcdef")
@@ -43,7 +50,9 @@ class LineDates:
 
 
 def rule_span(entry: RuleEntry, lines: list[str]) -> tuple[int, int]:
-    """First and last line (1-based, inclusive) of a rule's own text.
+    """First and last line (1-based, inclusive) of a rule's own text, in the loader's line
+    model: ``lines`` is ``util.lines.split_lines`` of the file (``lf_line_numbers`` turns
+    these numbers into the ones git counts).
 
     A block mapping's end mark is where the next token starts (the next ``- id:`` or a
     top-level key), so the rule ends on the line before; a flow mapping (``{...}``) ends on
@@ -145,10 +154,25 @@ class _Repo:
     calls: int
 
 
+def _nested_boundary(d: Path, root: Path) -> bool:
+    """Whether a directory between ``d`` (included) and ``root`` (excluded) holds a ``.git``
+    of its own (a nested repository, a submodule, a worktree): then ``d`` may belong to that
+    repository, not to ``root``, and only git can say."""
+    for a in (d, *d.parents):
+        if a == root:
+            return False
+        if os.path.lexists(a / ".git"):
+            return True
+    return False  # pragma: no cover - ``root`` is an ancestor of ``d``
+
+
 def _find_roots(paths: list[Path]) -> tuple[dict[Path, tuple[Path, str] | None], int]:
     """Each file's repository root and its path there (None outside git), with one
-    ``rev-parse`` per directory not already under a root found, and one ``resolve`` per
-    directory (the file name is kept: a symlink is dated as git knows it)."""
+    ``resolve`` per directory and one ``rev-parse --show-toplevel`` per directory that no
+    root found so far owns. A directory under a known root belongs to the innermost such
+    root unless a ``.git`` lies between them (a nested repository or submodule owns its own
+    files, with their own history): that directory asks git itself. The file name is kept,
+    not resolved: a symlink is dated as git knows it."""
     roots: list[Path] = []
     real: dict[Path, Path] = {}
     by_dir: dict[Path, Path | None] = {}
@@ -159,15 +183,16 @@ def _find_roots(paths: list[Path]) -> tuple[dict[Path, tuple[Path, str] | None],
         if d is None:
             d = real[p.parent] = p.parent.resolve()
         if d not in by_dir:
-            known = next((r for r in roots if d == r or r in d.parents), None)
-            if known is None:
+            known = max((r for r in roots if d == r or r in d.parents),
+                        key=lambda r: len(r.parts), default=None)
+            if known is None or _nested_boundary(d, known):
                 calls += 1
                 try:
                     text = run_git(["rev-parse", "--show-toplevel"], d).decode("utf-8", "surrogateescape").strip()
                 except GitError:
                     text = ""
-                if text:
-                    known = Path(text).resolve()
+                known = Path(text).resolve() if text else None
+                if known is not None and known not in roots:
                     roots.append(known)
             by_dir[d] = known
         root = by_dir[d]
@@ -296,8 +321,14 @@ def rule_line_dates(
             for r in rules:
                 result.dates[r] = LineDates(made, made)
             continue
-        lines = info.doc.text.splitlines()
-        spans = {id(r): rule_span(r, lines) for r in rules}
+        # rule lines are the loader's (util/lines); blame's are counted by "\n" only
+        text = info.doc.text
+        lines = split_lines(text)
+        to_git = lf_line_numbers(text)
+        spans = {}
+        for r in rules:
+            a, b = rule_span(r, lines)
+            spans[id(r)] = (a, b) if to_git is None else (to_git[a - 1], to_git[b - 1])
         try:
             result.git_calls += 1
             line_dates = blame_lines(info.source.path, list(spans.values()), today)

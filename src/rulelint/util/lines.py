@@ -67,3 +67,22 @@ def dominant_break(text: str) -> str:
 def count_lines(text: str) -> int:
     """How many lines libyaml sees in ``text`` (a last line without a break counts)."""
     return len(split_keepends(text))
+
+
+def lf_line_numbers(text: str) -> list[int] | None:
+    """Loader line numbers as git (``blame``, ``diff``) counts lines, by ``\\n`` only:
+    ``m[n - 1]`` is the ``\\n``-counted line on which loader line ``n`` starts, for every
+    line of ``split_lines(text)`` (the empty one after a final break included). A lone
+    ``\\r``, NEL, U+2028 or U+2029 starts a loader line inside a git line, so several
+    loader lines can share one git line. None when the two counts agree (no such break)."""
+    if not any(c in text for c in "\x85\u2028\u2029") and text.count("\r") == text.count("\r\n"):
+        return None
+    out: list[int] = []
+    n = 1
+    for line in split_keepends(text):
+        out.append(n)
+        if line.endswith("\n"):
+            n += 1
+    if not out or line_break(line):  # the empty line after a final break
+        out.append(n)
+    return out
