@@ -132,15 +132,83 @@ def test_crlf_file_stays_crlf(cli, tmp_path: Path):
     assert got.count(b"\n") == got.count(b"\r\n")
 
 
-@pytest.mark.parametrize("brk", ["\r", "\x85", "\u2028", "\u2029"])
-def test_libyaml_line_breaks(brk: str, cli, tmp_path: Path):
+@pytest.mark.parametrize(("brk", "eol"), [
+    ("\r", "\r"),
+    # NEL, U+2028 and U+2029 break lines for YAML but for no editor: a new line never ends
+    # with one, it ends with the file's dominant real break (none here: \n)
+    ("\x85", "\n"), ("\u2028", "\n"), ("\u2029", "\n"),
+])
+def test_libyaml_line_breaks(brk: str, eol: str, cli, tmp_path: Path):
     text = ("rules:\n  - id: a\n    action: x\n    match: {p: 1}\n    enabled: true\n"
             "  - id: b\n    action: x\n    match: {p: 2}").replace("\n", brk)
     p = _write(tmp_path, text)
     assert _mark(cli, tmp_path, "--mark-reviewed", "a,b", "--date", "2026-12-01").exit_code == 0
-    want = ("rules:\n  - id: a\n    action: x\n    match: {p: 1}\n    reviewed: 2026-12-01\n"
-            "    enabled: true\n  - id: b\n    action: x\n    match: {p: 2}\n    reviewed: 2026-12-01")
-    assert p.read_bytes() == want.replace("\n", brk).encode()
+    want = ("rules:\n  - id: a\n    action: x\n    match: {p: 1}\n    reviewed: 2026-12-01@"
+            "    enabled: true\n  - id: b\n    action: x\n    match: {p: 2}@    reviewed: 2026-12-01")
+    assert p.read_bytes() == want.replace("\n", brk).replace("@", eol).encode()
+
+
+LS = "\u2028"
+MIXED_DESCRIPTION = (
+    "# a header\nruleset: s\nrules:\n"
+    "  - id: a\n    action: allow\n"
+    '    description: "first\u2028second"\n'
+    "    match: {region: JP}\n    enabled: true\n"
+    "  - id: b\n    action: deny\n"
+    '    description: "one\u2028two\u2028three"\n'
+    "    match:\n      plan: free\n"
+    '  - {id: c, action: deny, description: "x\u2028y", match: {plan: pro}}\n'
+    "  - id: d\n    action: deny\n    match: {plan: team}"
+)
+
+
+@pytest.mark.parametrize("brk", ["\r\n", "\r", "mix", "crlf-many-ls"])
+def test_marking_writes_the_dominant_real_break(brk: str, cli, tmp_path: Path):
+    """A file whose lines end with CRLF, CR, or a mix of LF and CRLF with U+2028 inside
+    quoted descriptions: each new `reviewed:` line ends with the file's dominant real
+    break (the one of the line above), never U+2028, and the file reloads to exactly the
+    planned rules."""
+    from rulelint.engine import load_rules
+    from rulelint.load.config import resolve_settings
+    from rulelint.util.lines import dominant_break
+
+    text = MIXED_DESCRIPTION
+    if brk == "mix":  # LF mostly; the rule b's lines CRLF
+        lines = text.split("\n")
+        text = "\n".join(lines[:8]) + "\n" + "\r\n".join(lines[8:13]) + "\r\n" + "\n".join(lines[13:])
+        assert dominant_break(text) == "\n" and "\r\n" in text
+    elif brk == "crlf-many-ls":  # more U+2028 (in a quoted description) than real breaks
+        text = text.replace("first\u2028second", "\u2028".join(["w"] * 40)).replace("\n", "\r\n")
+        brk = "\r\n"
+    else:
+        text = text.replace("\n", brk)
+    p = _write(tmp_path, text)
+    settings = resolve_settings(cwd=tmp_path)
+    before = {r.id: to_plain_rule(r) for r in load_rules([p], settings).rulesets["s"].rules}
+    assert _mark(cli, tmp_path, "--mark-reviewed", "a,b,c,d", "--date", "2026-12-01").exit_code == 0
+    got = p.read_bytes().decode("utf-8")
+    eol = {"mix": "\n"}.get(brk, brk)
+    eol_b = "\r\n" if brk == "mix" else brk  # b's key lines end with CRLF in the mix
+    assert f"    match: {{region: JP}}{eol}    reviewed: 2026-12-01{eol}    enabled: true" in got
+    assert f"      plan: free{eol_b}    reviewed: 2026-12-01{eol_b}  - {{id: c" in got
+    assert f'description: "x{LS}y", match: {{plan: pro}}, reviewed: 2026-12-01}}' in got
+    assert got.endswith(f"    match: {{plan: team}}{eol}    reviewed: 2026-12-01")
+    assert got.count(LS) == text.count(LS)
+    # the new text is the old one with exactly the four insertions
+    assert len(got) == len(text) + 3 * len(f"    reviewed: 2026-12-01{eol}") + len(", reviewed: 2026-12-01") \
+        + (len(eol_b) - len(eol))
+    after = {r.id: to_plain_rule(r) for r in load_rules([p], settings).rulesets["s"].rules}
+    assert list(after) == list(before) == ["a", "b", "c", "d"]
+    for rid in before:
+        assert str(after[rid].pop("reviewed")) == "2026-12-01"
+        assert after[rid] == before[rid]
+    assert after["a"]["description"] == before["a"]["description"]
+
+
+def to_plain_rule(r) -> dict:
+    from rulelint.load.loading import to_plain
+
+    return to_plain(r.raw)
 
 
 def test_bom_kept(cli, tmp_path: Path):

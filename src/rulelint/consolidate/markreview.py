@@ -9,7 +9,9 @@ event marks: character offsets, with its own idea of a line break, which besides
 * a block-style rule without it gets one new line ``reviewed: D`` at the column of its keys,
   before the first key that comes after ``reviewed`` in the usual key order (and the comment
   lines just above that key), else after the rule's last line; the new line ends with the
-  line break of the line above it (CRLF files stay CRLF);
+  line break of the line above it (CRLF files stay CRLF) when an editor sees it as one, else
+  with the file's dominant ``\n``, ``\r\n`` or ``\r`` (never NEL, U+2028 or U+2029:
+  ``util.lines.new_line_break``, where every line helper used here lives);
 * a flow-style rule (``- {id: a, action: x, match: {...}}``) gets ``, reviewed: D`` after its
   last value.
 
@@ -36,6 +38,15 @@ from rulelint.consolidate.merge import RULE_KEY_ORDER
 from rulelint.load.loading import decode, parse_text, to_plain
 from rulelint.load.project import Project, RuleEntry, RuleSet
 from rulelint.util.errors import ConfigError
+from rulelint.util.lines import (
+    BREAKS,
+    line_end,
+    line_number,
+    line_start,
+    new_line_break,
+    next_line_start,
+    prev_line_start,
+)
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -44,7 +55,6 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 KEY = "reviewed"
 _RANK = {k: i for i, k in enumerate(RULE_KEY_ORDER)}  # the key order rule files are written in
-BREAKS = "\n\r\x85\u2028\u2029"  # what libyaml counts as a line break
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -176,56 +186,8 @@ def _walk(loader: Any, text: str) -> list[_Item]:
 # --- the text edit ---------------------------------------------------------------------------
 
 
-def _line_start(text: str, i: int) -> int:
-    while i > 0 and text[i - 1] not in BREAKS:
-        i -= 1
-    return i
-
-
-def _prev_line(text: str, line_start: int) -> int:
-    """The start of the line before the one that starts at ``line_start`` (> 0)."""
-    j = line_start - 2 if text[line_start - 2 : line_start] == "\r\n" else line_start - 1
-    return _line_start(text, j)
-
-
-def line_number(text: str, i: int) -> int:
-    """1-based line of offset ``i``, counting line breaks as libyaml does."""
-    n = sum(text.count(b, 0, i) for b in BREAKS) - text.count("\r\n", 0, i)
-    return n + 1
-
-
-def _break_before(text: str, line_start: int) -> str:
-    """The line break that ends the line before ``line_start`` (which follows a break)."""
-    if line_start >= 2 and text[line_start - 2 : line_start] == "\r\n":
-        return "\r\n"
-    return text[line_start - 1]
-
-
-def _next_line(text: str, i: int) -> int | None:
-    """The start of the line after the one holding ``i``; None at the end of the text."""
-    n = len(text)
-    while i < n and text[i] not in BREAKS:
-        i += 1
-    if i >= n:
-        return None
-    return i + 2 if text[i : i + 2] == "\r\n" else i + 1
-
-
-def _dominant_break(text: str) -> str:
-    counts = {"\r\n": text.count("\r\n")}
-    counts["\n"] = text.count("\n") - counts["\r\n"]
-    counts["\r"] = text.count("\r") - counts["\r\n"]
-    for b in "\x85\u2028\u2029":
-        counts[b] = text.count(b)
-    best = max(counts.items(), key=lambda kv: kv[1])
-    return best[0] if best[1] else "\n"
-
-
 def _is_comment_line(text: str, start: int) -> bool:
-    end = start
-    while end < len(text) and text[end] not in BREAKS:
-        end += 1
-    return text[start:end].strip(" \t").startswith("#")
+    return text[start : line_end(text, start)].strip(" \t").startswith("#")
 
 
 def _quoted(style: str | None, value: str) -> str:
@@ -262,28 +224,28 @@ def _edit(text: str, item: _Item, value: str, where: str) -> tuple[int, int, str
         return item.last_end, item.last_end, f", {KEY}: {value}"
     if not item.keys:  # pragma: no cover - a rule without keys has no id to mark
         raise ConfigError(f"{where}: the rule has no keys")
-    col = item.keys[0].start - _line_start(text, item.keys[0].start)
-    first_line = _line_start(text, item.keys[0].start)
+    col = item.keys[0].start - line_start(text, item.keys[0].start)
+    first_line = line_start(text, item.keys[0].start)
     for k in item.keys[1:]:
         if _RANK.get(k.name, -1) <= _RANK[KEY]:
             continue
-        pos = _line_start(text, k.start)
+        pos = line_start(text, k.start)
         if text[pos : k.start].strip(" ") or pos <= first_line:
             continue  # not the first thing on its line: look further
         while True:  # the comment lines just above the key stay with it
-            prev = _prev_line(text, pos)
+            prev = prev_line_start(text, pos)
             if prev <= first_line or not _is_comment_line(text, prev):
                 break
             pos = prev
-        return pos, pos, " " * col + f"{KEY}: {value}" + _break_before(text, pos)
+        return pos, pos, " " * col + f"{KEY}: {value}" + new_line_break(text, pos)
     end = item.last_end
     if end > 0 and text[end - 1] in BREAKS:  # a block scalar ends after its line breaks
         pos: int | None = end
     else:
-        pos = _next_line(text, end)
+        pos = next_line_start(text, end)
     if pos is None:  # the rule's last line is the file's last, without a line break
-        return len(text), len(text), _dominant_break(text) + " " * col + f"{KEY}: {value}"
-    return pos, pos, " " * col + f"{KEY}: {value}" + _break_before(text, pos)
+        return len(text), len(text), new_line_break(text) + " " * col + f"{KEY}: {value}"
+    return pos, pos, " " * col + f"{KEY}: {value}" + new_line_break(text, pos)
 
 
 def mark_text(text: str, ids: set[str], date: dt.date, display: str) -> tuple[str, list[str]]:

@@ -64,6 +64,68 @@ def dominant_break(text: str) -> str:
     return "\r\n" if crlf == best else "\r"
 
 
+def editor_break(brk: str) -> bool:
+    """Whether an editor (and git) sees ``brk`` as a line break: ``\\n``, ``\\r\\n``, ``\\r``."""
+    return brk in ("\n", "\r\n", "\r")
+
+
+# --- offsets in a text (positions libyaml reports as marks) -----------------------------
+
+
+def line_start(text: str, i: int) -> int:
+    """The offset where the line holding offset ``i`` starts."""
+    while i > 0 and text[i - 1] not in BREAKS:
+        i -= 1
+    return i
+
+
+def line_end(text: str, i: int) -> int:
+    """The offset of the break that ends the line holding ``i`` (``len(text)``: none)."""
+    n = len(text)
+    while i < n and text[i] not in BREAKS:
+        i += 1
+    return i
+
+
+def next_line_start(text: str, i: int) -> int | None:
+    """The offset where the line after the one holding ``i`` starts; None on the last line
+    (it has no break)."""
+    i = line_end(text, i)
+    if i >= len(text):
+        return None
+    return i + 2 if text[i : i + 2] == "\r\n" else i + 1
+
+
+def prev_line_start(text: str, start: int) -> int:
+    """The offset where the line before the one starting at ``start`` (> 0) starts."""
+    j = start - 2 if text[start - 2 : start] == "\r\n" else start - 1
+    return line_start(text, j)
+
+
+def line_number(text: str, i: int) -> int:
+    """The 1-based line of offset ``i``, as the loader counts lines."""
+    n = sum(text.count(b, 0, i) for b in BREAKS) - text.count("\r\n", 0, i)
+    return n + 1
+
+
+def break_before(text: str, start: int) -> str:
+    """The break that ends the line before the one starting at ``start`` (> 0)."""
+    if start >= 2 and text[start - 2 : start] == "\r\n":
+        return "\r\n"
+    return text[start - 1]
+
+
+def new_line_break(text: str, start: int | None = None) -> str:
+    """The break to end a line inserted at ``start`` (a line start) with: the break of the
+    line above when an editor sees it as one, else (NEL, U+2028, U+2029, or no line above:
+    ``start`` None or 0) the file's ``dominant_break``."""
+    if start:
+        brk = break_before(text, start)
+        if editor_break(brk):
+            return brk
+    return dominant_break(text)
+
+
 def count_lines(text: str) -> int:
     """How many lines libyaml sees in ``text`` (a last line without a break counts)."""
     return len(split_keepends(text))
