@@ -103,3 +103,84 @@ def test_the_library_reports_to_whoever_listens(project):
     assert ("start", "pass overlap", None) in seen
     # outside the block nobody listens
     assert type(progress.current()) is progress.Reporter
+
+
+# --- suggest-merge (issue 19 item 2) --------------------------------------------------------
+
+
+BLOCK_RULES = "rules:\n" + "".join(
+    f"  - id: r{i}\n    action: keep\n    match:\n      k: v{i}\n    reviewed: 2026-05-01\n"
+    for i in range(50)
+)
+
+
+@pytest.fixture
+def mergeable(tmp_path: Path) -> Path:
+    """50 block-style rules that merge into one (--apply edits block rules in place)."""
+    (tmp_path / "rules.yaml").write_text(BLOCK_RULES, encoding="utf-8")
+    return tmp_path
+
+
+def test_suggest_merge_progress_on_a_terminal(mergeable):
+    code, out, err = run_on_pty(mergeable, ["suggest-merge", "rules.yaml"], {})
+    assert code == 0, err
+    assert "loading 1 file" in err
+    assert "merge plan rules" in err
+    assert "proof " in err
+    assert "writing" not in err  # nothing is written without --apply
+    assert "verified equivalent" in out and "verified" not in err  # the report is on stdout
+
+
+def test_suggest_merge_apply_shows_the_writing_and_its_proof(mergeable):
+    code, out, err = run_on_pty(mergeable, ["suggest-merge", "rules.yaml", "--apply"], {})
+    assert code == 0, err
+    assert "merge plan " in err and "proof " in err
+    assert "writing 1 file" in err
+    assert "proof of the written files" in err
+    assert "applied: rules.yaml" in out
+    assert (mergeable / "rules.yaml").read_text(encoding="utf-8").count("- id:") == 1  # merged
+
+
+@pytest.mark.parametrize("args, env", [
+    (["--format", "json"], {}),
+    (["--no-progress"], {}),
+    (["--no-progress", "--apply"], {}),
+    ([], {"CI": "true"}),
+    (["--apply"], {"TERM": "dumb"}),
+])
+def test_suggest_merge_never_where_it_does_not_belong(mergeable, args, env):
+    code, out, err = run_on_pty(mergeable, ["suggest-merge", "rules.yaml", *args], env)
+    assert code == 0, err
+    assert "loading" not in err and "merge plan" not in err and "proof" not in err
+    assert "writing" not in err
+    assert "verified" in out
+
+
+def test_suggest_merge_never_in_a_pipe(mergeable):
+    env = {**os.environ, "RULELINT_PROGRESS_DELAY": "0", "RULELINT_NO_CACHE": "1"}
+    env.pop("CI", None)
+    proc = subprocess.run([sys.executable, "-m", "rulelint", "suggest-merge", "rules.yaml", "--apply"],
+                          cwd=mergeable, capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert "applied: rules.yaml" in proc.stdout
+
+
+def test_suggest_merge_reports_its_steps_to_whoever_listens(mergeable, monkeypatch):
+    """Through the real CLI (CliRunner): the steps in order, the write's only with --apply."""
+    from typer.testing import CliRunner
+
+    from rulelint.cli import app
+
+    seen: list[str] = []
+
+    class Spy(progress.Reporter):
+        def start(self, label, total=None):
+            seen.append(label)
+
+    monkeypatch.chdir(mergeable)
+    with progress.reporting(Spy()):
+        result = CliRunner().invoke(app, ["suggest-merge", "rules.yaml", "--apply"])
+    assert result.exit_code == 0, result.output
+    assert seen == ["loading 1 file", "merge plan rules", "proof rules",
+                    "writing 1 file", "loading 1 file", "proof of the written files"]

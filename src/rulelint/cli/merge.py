@@ -23,6 +23,7 @@ from rulelint.cli.common import (
     make_console,
     parse_today,
 )
+from rulelint.cli.progress import shown as progress_shown
 from rulelint.consolidate.merge import plan_all, too_large_for_frees
 from rulelint.consolidate.rewrite import (
     dump_rule,
@@ -37,6 +38,7 @@ from rulelint.load.loading import to_plain
 from rulelint.load.project import Project
 from rulelint.render.removals import more_line, removal_dicts, removal_lines
 from rulelint.render.text import format_event
+from rulelint.util import progress
 
 
 def _json_value(v: Any) -> Any:
@@ -202,6 +204,7 @@ def suggest_merge_cmd(
     config: ConfigOpt = None,
     color: ColorOpt = Color.auto,
     debug: DebugOpt = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display on stderr (it is shown only on a terminal, for text output, after a second).")] = False,
 ) -> None:
     """Propose merged rules that free slots and prove the new set decides exactly like the old."""
     if format not in ("text", "json"):
@@ -214,6 +217,57 @@ def suggest_merge_cmd(
     bad = [k for k in keys if k not in allowed]
     if bad:
         raise ConfigError(f"--merge-keys: {bad[0]!r} is not a rule field ({', '.join(sorted(allowed))})")
+    # progress (cli/progress.py) while loading, planning and proving, and again while
+    # writing; never while the report is printed (the display owns the terminal)
+    with progress_shown(format, quiet=False, no_progress=no_progress):
+        results, errors = _plan(paths, settings, keys, ruleset, target, output, apply,
+                                include_redundant, include_shadowed)
+    console = make_console(color)
+    err = make_console(color, stderr=True)
+    if errors and format == "text":
+        err.print(Text(f"warning: {len(errors)} rule file error(s) (see `rulelint check`); "
+                       "rules with errors are left as they are", style="yellow"))
+    if format == "json":
+        docs = [suggestion_dict(s) for s in results]
+        print(json.dumps(docs[0] if len(docs) == 1 else {"version": 1, "rulesets": docs}, indent=2, default=str))
+    else:
+        for s in results:
+            _render_text(s, console)
+    if not all(s.verified for s in results):
+        raise typer.Exit(2)
+    edits = [e for s in results for e in plan_edits(s.plan, s.declare)] if (diff or apply) else []
+    if diff:
+        out = sys.stderr if format == "json" else sys.stdout
+        for e in edits:
+            out.write(e.diff())
+    if output is not None:
+        s = results[0]
+        data = output_text(s.ruleset, s.plan).encode("utf-8")
+        original = _read_existing(output)
+        with progress_shown(format, quiet=False, no_progress=no_progress):
+            write_back({output: data}, {output: original},
+                       lambda: load_rules([output], settings), [planned(s)])
+        if format == "text":
+            console.print(Text(f"wrote {output} (reloaded and verified: "
+                               f"{s.plan.after} rules, same decisions)", style="dim"))
+    if apply:
+        changed = [s for s in results if s.plan.groups or s.plan.removed]
+        with progress_shown(format, quiet=False, no_progress=no_progress):
+            write_back({e.path: e.new_bytes() for e in edits},
+                       {e.path: e.old_bytes() for e in edits},
+                       lambda: load_rules(list(paths) if paths else None, settings),
+                       [planned(s) for s in changed])
+        if format == "text":
+            files = ", ".join(e.display for e in edits) or "nothing to change"
+            console.print(Text(f"applied: {files}", style="bold green"))
+            if edits:
+                console.print(Text("reloaded the written files: the planned rules, "
+                                   "same decisions (exact check)", style="dim"))
+
+
+def _plan(paths, settings, keys, ruleset, target, output, apply, include_redundant,
+          include_shadowed) -> tuple[list[Suggestion], list[Any]]:
+    """Load the rules and make and prove each ruleset's plan (the work progress shows)."""
     project = load_rules(list(paths) if paths else None, settings)
     errors = [f for f in project.findings if str(f.severity) == "error"]
     if apply and errors:
@@ -238,7 +292,8 @@ def suggest_merge_cmd(
             "include_redundant" if include_redundant else "merge")
         large = too_large_for_frees(rs)
         if target is None and not (large and flag != "merge"):
-            plans = plan_all(rs, keys)  # this plan and what the other flags free
+            with progress.step(f"merge plan {name}"):
+                plans = plan_all(rs, keys)  # this plan and what the other flags free
             s = suggest(rs, keys, plan=plans[flag])
             s.frees = {k: (p.freed if p is not None else None) for k, p in plans.items()}
         else:
@@ -246,42 +301,4 @@ def suggest_merge_cmd(
         if target is not None and s.plan.after > target:
             _leftovers(project, settings, s)
         results.append(s)
-    console = make_console(color)
-    err = make_console(color, stderr=True)
-    if errors and format == "text":
-        err.print(Text(f"warning: {len(errors)} rule file error(s) (see `rulelint check`); "
-                       "rules with errors are left as they are", style="yellow"))
-    if format == "json":
-        docs = [suggestion_dict(s) for s in results]
-        print(json.dumps(docs[0] if len(docs) == 1 else {"version": 1, "rulesets": docs}, indent=2, default=str))
-    else:
-        for s in results:
-            _render_text(s, console)
-    if not all(s.verified for s in results):
-        raise typer.Exit(2)
-    edits = [e for s in results for e in plan_edits(s.plan, s.declare)] if (diff or apply) else []
-    if diff:
-        out = sys.stderr if format == "json" else sys.stdout
-        for e in edits:
-            out.write(e.diff())
-    if output is not None:
-        s = results[0]
-        data = output_text(s.ruleset, s.plan).encode("utf-8")
-        original = _read_existing(output)
-        write_back({output: data}, {output: original},
-                   lambda: load_rules([output], settings), [planned(s)])
-        if format == "text":
-            console.print(Text(f"wrote {output} (reloaded and verified: "
-                               f"{s.plan.after} rules, same decisions)", style="dim"))
-    if apply:
-        changed = [s for s in results if s.plan.groups or s.plan.removed]
-        write_back({e.path: e.new_bytes() for e in edits},
-                   {e.path: e.old_bytes() for e in edits},
-                   lambda: load_rules(list(paths) if paths else None, settings),
-                   [planned(s) for s in changed])
-        if format == "text":
-            files = ", ".join(e.display for e in edits) or "nothing to change"
-            console.print(Text(f"applied: {files}", style="bold green"))
-            if edits:
-                console.print(Text("reloaded the written files: the planned rules, "
-                                   "same decisions (exact check)", style="dim"))
+    return results, errors

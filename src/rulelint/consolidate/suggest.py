@@ -12,6 +12,7 @@ from rulelint.consolidate.merge import Plan, plan_merges
 from rulelint.load.boxes import condition_sets
 from rulelint.load.conditions import ConditionError, infer_kind, parse_condition
 from rulelint.load.project import RuleEntry, RuleSet
+from rulelint.util import progress
 
 
 @dataclass
@@ -153,7 +154,11 @@ def suggest(
 ) -> Suggestion:
     """``plan``: one made already with these options (``merge.plan_all``), proved here."""
     if plan is None:
-        plan = plan_merges(rs, keys, include_redundant, target, include_shadowed=include_shadowed)
+        with progress.step(f"merge plan {rs.name}"):
+            plan = plan_merges(rs, keys, include_redundant, target, include_shadowed=include_shadowed)
     changed = bool(plan.groups or plan.removed)
-    diff = verify(plan) if changed else None
+    diff = None
+    if changed:
+        with progress.step(f"proof {rs.name}"):
+            diff = verify(plan)
     return Suggestion(plan, diff is None, diff, kind_changes=kind_changes(plan) if changed else {})

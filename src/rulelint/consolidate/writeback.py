@@ -47,6 +47,7 @@ from rulelint.consolidate.equivalence import first_difference
 from rulelint.consolidate.suggest import GLOB_FIELD, rule_slots
 from rulelint.load.model import validate_rule
 from rulelint.load.project import Project, RuleEntry, RuleSet
+from rulelint.util import progress
 from rulelint.util.atomicio import check_target, remove_created, write_atomic
 from rulelint.util.errors import ConfigError
 
@@ -246,16 +247,20 @@ def write_back(
     for path in writes:
         check_target(path)
     done: list[tuple[Path, bytes, bytes | None]] = []
+    n = len(writes)
     try:
-        for path, data in writes.items():
-            original = originals.get(path)
-            write_atomic(path, data, expect=original)
-            done.append((path, data, original))
-        project = reload()
+        with progress.step(f"writing {n} file{'s' if n != 1 else ''}", n) as shown:
+            for path, data in writes.items():
+                original = originals.get(path)
+                write_atomic(path, data, expect=original)
+                done.append((path, data, original))
+                shown.advance()
+        project = reload()  # the loader shows its own step
         real = {os.path.realpath(p) for p in writes}
         written = {i.source.display for i in project.files
                    if os.path.realpath(i.source.path) in real}
-        reason = next((r for p in planned if (r := compare(p, project, written))), None)
+        with progress.step("proof of the written files"):
+            reason = next((r for p in planned if (r := compare(p, project, written))), None)
     except ConfigError as exc:
         notes = _restore(done)
         put_back = " The files already written were put back." if done and not notes else ""
