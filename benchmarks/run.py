@@ -23,9 +23,18 @@ RSS reported for a phase is that process's own (``os.wait4`` gives each child's 
 
 A phase that exceeds ``--timeout`` is killed and reported as "timeout"; if a pass times
 out, the remaining passes are measured in a new process that skips it. Results are kept in
-``benchmarks/out/results.json`` (per size, with the commit and time they were measured at),
-so ``--sizes 100000`` later adds the 100k section to a report that already has 1k and 10k;
-``--fresh`` starts over.
+``benchmarks/out/results.json`` (``--results``; per size, with the commit and time they were
+measured at), so ``--sizes 100000`` later adds the 100k section to a report that already has
+1k and 10k; ``--fresh`` starts over.
+
+Sections written by hand (or by ``--section``) sit between ``<!-- hand:NAME -->`` and
+``<!-- /hand:NAME -->`` lines: every regeneration of ``--out`` carries them over verbatim,
+after the generated part, in their order. ``--section NAME`` measures into such a section
+of its own instead of the per-size tables and ``results.json`` (replacing an older section
+of that name, else appended), for one-off figures such as issue 19's million rules::
+
+    python benchmarks/run.py --sizes 1000000 --profiles realistic,dense \\
+        --phases check,suggest-merge --timeout 7200 --section million
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ import json
 import math
 import os
 import platform
+import re
 import signal
 import subprocess
 import sys
@@ -79,10 +89,15 @@ def label(key: str) -> str:
 # --- running one process --------------------------------------------------------------------
 
 
+MAX_STDOUT = 256 * 1024 * 1024  # a larger report is not read back (at 1M rules: GiBs)
+
+
 def spawn(cmd: list[str], timeout: float, cwd: Path) -> dict[str, Any]:
     """Run ``cmd`` in its own session; wall time, CPU time and peak RSS of that child only.
 
-    On timeout the child's process group (only what we started) is killed."""
+    On timeout the child's process group (only what we started) is killed. ``stdout`` is
+    None when the child wrote more than ``MAX_STDOUT`` bytes (``stdout_bytes`` says how
+    many): parsing it would cost this process more memory than the child used."""
     with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=fo, stderr=fe, cwd=cwd, start_new_session=True)
@@ -103,6 +118,7 @@ def spawn(cmd: list[str], timeout: float, cwd: Path) -> dict[str, Any]:
         rc = os.waitstatus_to_exitcode(box["status"])
         proc.returncode = rc  # already reaped by wait4; keep Popen from waiting again
         ru = box["ru"]
+        size = fo.seek(0, os.SEEK_END)
         fo.seek(0)
         fe.seek(0)
         return {
@@ -111,7 +127,8 @@ def spawn(cmd: list[str], timeout: float, cwd: Path) -> dict[str, Any]:
             "wall": box["end"] - t0,
             "cpu": ru.ru_utime + ru.ru_stime,
             "rss_kib": ru.ru_maxrss,
-            "stdout": fo.read().decode("utf-8", "replace"),
+            "stdout": fo.read().decode("utf-8", "replace") if size <= MAX_STDOUT else None,
+            "stdout_bytes": size,
             "stderr": fe.read().decode("utf-8", "replace"),
         }
 
@@ -221,7 +238,9 @@ def run_cli(command: str, file: Path, config: Path, timeout: float) -> dict[str,
     key = command.replace("-", "_")
     info: dict[str, Any] = {}
     status = r["status"]
-    if status == "ok":
+    if status == "ok" and r["stdout"] is None:
+        info = {"unread_mib": round(r["stdout_bytes"] / 2**20)}
+    elif status == "ok":
         try:
             doc = json.loads(r["stdout"])
         except json.JSONDecodeError:
@@ -422,6 +441,8 @@ def describe(r: dict[str, Any]) -> str:
             parts.append(f"planner frees {info['mergeable_slots']} slots (unverified)")
     elif "rules" in info:
         parts.append(f"{info['rules']} rules")
+    if "unread_mib" in info:
+        parts.append(f"its {info['unread_mib']} MiB JSON report was not read back")
     if r.get("rss_kib_before"):
         parts.append(f"RSS before the call {fmt_mib(r['rss_kib_before'])} MiB")
     if r.get("rc") not in (None, 0, 1):
@@ -589,7 +610,9 @@ def report(results: dict[str, Any]) -> str:
         "# Benchmarks",
         "",
         "Written by `python benchmarks/run.py` (each size names the command that measured it); "
-        "rerun it rather than editing this file. Targets are those of issue 7, judged on the "
+        "rerun it rather than editing this file, except between `<!-- hand:NAME -->` markers: "
+        "those sections (written by hand, or by `run.py --section NAME`) are carried over "
+        "verbatim, after the generated ones. Targets are those of issue 7, judged on the "
         "`realistic` profile of the generator; they are measured here, never as timed unit "
         "tests. The `dense` profile, a stress test, follows at the end.",
         "",
@@ -678,6 +701,108 @@ def _method() -> list[str]:
     ]
 
 
+# --- sections kept across regenerations --------------------------------------------------
+
+HAND_OPEN = re.compile(r"^<!-- hand:([A-Za-z0-9_.-]+) -->[ \t]*$")
+
+
+class HandSectionError(ValueError):
+    pass
+
+
+def _hand_spans(text: str, where: str) -> list[tuple[str, int, int]]:
+    """(name, start, end) character offsets of each ``<!-- hand:NAME -->`` …
+    ``<!-- /hand:NAME -->`` block, the marker lines and the closing line's break included."""
+    out: list[tuple[str, int, int]] = []
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    i = 0
+    while i < len(lines):
+        m = HAND_OPEN.match(lines[i].rstrip("\r\n"))
+        if m is None:
+            i += 1
+            continue
+        name, close = m.group(1), f"<!-- /hand:{m.group(1)} -->"
+        j = next((k for k in range(i + 1, len(lines)) if lines[k].strip() == close), None)
+        if j is None:
+            raise HandSectionError(
+                f"{where}:{i + 1}: `<!-- hand:{name} -->` has no `{close}` line; close the "
+                "section, or regenerating would drop it (nothing was written)")
+        if any(n == name for n, _, _ in out):
+            raise HandSectionError(f"{where}:{i + 1}: a second section named {name!r}; "
+                                   "rename one (nothing was written)")
+        out.append((name, starts[i], starts[j + 1]))
+        i = j + 1
+    return out
+
+
+def hand_sections(text: str, where: str = "BENCHMARKS.md") -> list[tuple[str, str]]:
+    """The hand sections of ``text`` in order: (name, the block verbatim with its marker
+    lines, ending with a line break)."""
+    out = []
+    for name, a, b in _hand_spans(text, where):
+        block = text[a:b]
+        out.append((name, block if block.endswith("\n") else block + "\n"))
+    return out
+
+
+def with_hand_sections(generated: str, old: str | None, where: str = "BENCHMARKS.md") -> str:
+    """``generated`` followed by the hand sections of ``old`` (the file it replaces)."""
+    blocks = hand_sections(old, where) if old else []
+    if not blocks:
+        return generated
+    return generated.rstrip("\n") + "\n" + "".join("\n" + b for _, b in blocks)
+
+
+def write_report(path: Path, results: dict[str, Any]) -> None:
+    old = path.read_text(encoding="utf-8") if path.exists() else None
+    path.write_text(with_hand_sections(report(results), old, str(path)), encoding="utf-8")
+
+
+def put_section(text: str, name: str, block: str, where: str = "BENCHMARKS.md") -> str:
+    """``text`` with the hand section ``name`` replaced by ``block`` (appended if new)."""
+    for n, a, b in _hand_spans(text, where):
+        if n == name:
+            return text[:a] + block + text[b:]
+    return (text.rstrip("\n") + "\n\n" if text.strip() else "") + block
+
+
+def figure_section(name: str, measured: list[dict[str, Any]]) -> str:
+    """A hand-style section with the rows of a ``--section`` run (one size per profile)."""
+    ns = sorted({s["n"] for s in measured})
+    profiles = list(dict.fromkeys(s["profile"] for s in measured))
+    phases = list(dict.fromkeys(_phase_of(r["key"]) for s in measured for r in s["rows"]))
+    first = measured[0]
+    loads = [x for s in measured for x in s["loadavg"]]
+    lines = [
+        f"<!-- hand:{name} -->",
+        f"## {' and '.join(f'{n:,}' for n in ns)} rules: "
+        f"{', '.join('`' + p.replace('_', '-') + '`' for p in phases)} "
+        f"({' and '.join(profiles)} profile{'s' if len(profiles) > 1 else ''})",
+        "",
+        f"Written by `{first['command']}` (`--section {name}`: this section is its own and "
+        "is kept by later regenerations; rerun that command to refresh it) at commit "
+        f"{first['commit']}, {first['measured_at']}; load average during the run "
+        f"{min(loads)}–{max(loads)}; timeout {first['timeout']:.0f} s per phase. Each phase "
+        "is a fresh process: wall and CPU time (user + system) and peak RSS are its own.",
+        "",
+        "| profile | rules | file MB | phase | wall s | CPU s | peak RSS MiB | notes |",
+        "|---|---:|---:|---|---:|---:|---:|---|",
+    ]
+    for s in measured:
+        for r in s["rows"]:
+            wall, cpu = fmt_s(r["seconds"]), fmt_s(r["cpu"])
+            if r["status"] == "timeout":
+                wall = f"> {wall}"
+            lines.append(f"| {s['profile']} | {s['n']:,} | {s['bytes'] / 1e6:.1f} | "
+                         f"{label(r['key'])} | {wall} | {cpu} | {fmt_mib(r['rss_kib'])} | "
+                         f"{describe(r)} |")
+    lines += ["", f"<!-- /hand:{name} -->", ""]
+    return "\n".join(lines)
+
+
 def parse_sizes(text: str) -> list[int]:
     out = []
     for part in text.split(","):
@@ -702,7 +827,7 @@ def parse_profiles(text: str) -> list[str]:
 
 
 def parse_phases(text: str) -> list[str]:
-    out = [p.strip() for p in text.split(",") if p.strip()]
+    out = [p.strip().replace("-", "_") for p in text.split(",") if p.strip()]
     bad = [p for p in out if p not in PHASES]
     if bad:
         raise argparse.ArgumentTypeError(f"unknown phase {bad[0]!r}; choose from {', '.join(PHASES)}")
@@ -723,10 +848,25 @@ def main(argv: list[str] | None = None) -> int:
                     help="forget earlier results instead of keeping other sizes")
     ap.add_argument("--report-only", action="store_true",
                     help="measure nothing: rewrite --out from benchmarks/out/results.json")
+    ap.add_argument("--results", type=Path, default=OUT / "results.json",
+                    help="where results are kept (default benchmarks/out/results.json)")
+    ap.add_argument("--section", metavar="NAME", type=_section_name,
+                    help="write these measurements into their own section "
+                         "<!-- hand:NAME --> of --out (kept by regenerations), not into "
+                         "the per-size tables or --results")
     args = ap.parse_args(argv)
 
     OUT.mkdir(parents=True, exist_ok=True)
-    store = OUT / "results.json"
+    store = args.results
+    if args.section and args.report_only:
+        ap.error("--section measures; --report-only measures nothing: choose one")
+    try:
+        old_out = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        hand_sections(old_out, str(args.out))  # refuse before measuring, not after
+    except HandSectionError as exc:
+        ap.error(str(exc))
+    if args.section:
+        return _measure_section(args, argv, old_out)
     results: dict[str, Any] = {"profiles": {}}
     if store.exists() and not args.fresh:
         try:
@@ -739,7 +879,7 @@ def main(argv: list[str] | None = None) -> int:
         if not any(p.get("sizes") for p in results["profiles"].values()):
             ap.error("--report-only: no results yet in benchmarks/out/results.json")
         results.setdefault("machine", machine())
-        args.out.write_text(report(results), encoding="utf-8")
+        write_report(args.out, results)
         print(f"wrote {args.out}", file=sys.stderr)
         return 0
     results["machine"] = machine()
@@ -751,7 +891,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.sizes:
             _measure_into(results, profile, n, args, argv, log)
             store.write_text(json.dumps(results, indent=1), encoding="utf-8")
-            args.out.write_text(report(results), encoding="utf-8")
+            write_report(args.out, results)
     log(f"wrote {args.out}")
     return 0
 
@@ -769,6 +909,32 @@ def _measure_into(results: dict[str, Any], profile: str, n: int, args, argv, log
         got["command"] = f"{old.get('command', '?')}, then {got['command']}"
         got["commit"] = f"{old.get('commit', '?')}, then {got['commit']}"
     sizes[str(n)] = got
+
+
+def _section_name(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: a section name is letters, digits, . _ -")
+    return text
+
+
+def _measure_section(args, argv, text: str) -> int:
+    """``--section NAME``: measure every profile × size and (re)write that one section of
+    ``--out`` after each, so a run stopped later still leaves what it measured."""
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    measured: list[dict[str, Any]] = []
+    for profile in args.profiles:
+        for n in args.sizes:
+            got = measure_size(n, args.seed, profile, args.timeout, args.phases, args.repeat,
+                               lambda msg, profile=profile: log(f"{profile} {msg}"))
+            got["command"] = _argv_line(argv)
+            measured.append(got)
+            text = put_section(text, args.section, figure_section(args.section, measured),
+                               str(args.out))
+            args.out.write_text(text, encoding="utf-8")
+    log(f"wrote the section {args.section!r} of {args.out}")
+    return 0
 
 
 def _phase_of(key: str) -> str:
