@@ -74,6 +74,17 @@ REGRESSIONS: dict[str, tuple[set[str], list[str], list[str], str | None]] = {
     "fuzz-dates-1.yaml": ({"output"}, ["--target", "7"],
                           ["suggest-merge", "--output", "out/new.yaml", "--target", "7"],
                           None),
+    # ids PyYAML reads as dates (9999-12-31): the harness's mark check keyed rules by the
+    # loaded id and reported a correct --mark-reviewed as "more than 'reviewed' changed"
+    "fuzz-markreviewed-3.yaml": ({"mark"}, [], ["review", "--mark-reviewed", "9999-12-31", "--date", "2026-12-01"],
+                                 None),
+    # every line-break character in quoted values that messages quote: --format concise put
+    # part of a finding on a line of its own ("not 'file:line:col: CODE message'")
+    "fuzz-linebreak-3.yaml": ({"check"}, [], ["check", "--format", "concise", "--today", "2026-12-01"],
+                              None),
+    # U+1F600 in an action: the cases file the harness wrote (json.dumps, a surrogate pair)
+    # was not YAML, and rulelint test refused it
+    "fuzz-testcases-1.yaml": ({"test"}, [], ["test"], None),
 }
 
 
@@ -241,3 +252,149 @@ def test_explicit_tags_are_findings(cli, tmp_path, name):
     report = json.loads(result.stdout)
     assert {f["code"] for f in report["findings"]} & {"RL001", "RL002"}
     assert {f["line"] for f in report["findings"]} & {2, 3}
+
+
+# --- review --mark-reviewed on ids that look like dates (fuzz-markreviewed-3) ------------------
+
+MARK_DATE = "2026-12-01"
+
+
+@pytest.mark.parametrize("rule_id", ["9999-12-31", "2026-02-01", "quoted-timestamp"])
+def test_mark_reviewed_date_like_id_changes_only_reviewed(cli, tmp_path, rule_id):
+    """rulelint reads ``id: 9999-12-31`` as the text it is; marking it sets ``reviewed:`` on
+    that rule and leaves every other byte, and the harness's check agrees."""
+    from fuzz.harness import marked_rule_changes
+    from fuzz.spans import untouched_kept
+
+    src = (HOSTILE / "fuzz-markreviewed-3.yaml").read_text(encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(src, encoding="utf-8")
+    result = cli("review", "rules.yaml", "--mark-reviewed", rule_id, "--date", MARK_DATE, cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    new = (tmp_path / "rules.yaml").read_text(encoding="utf-8")
+    assert new != src
+    assert untouched_kept(src, new, {rule_id}) is None
+    assert marked_rule_changes(src, new, [rule_id], MARK_DATE) is None
+    rules = {str(r["id"]): r for r in yaml.safe_load(new)["rules"]}
+    assert str(rules[rule_id]["reviewed"]) == MARK_DATE
+    # the other rules keep their reviewed (or lack of it)
+    old_rules = {str(r["id"]): r for r in yaml.safe_load(src)["rules"]}
+    for rid in old_rules.keys() - {rule_id}:
+        assert rules[rid] == old_rules[rid]
+
+
+def test_mark_check_reads_ids_as_written_and_can_fail():
+    """The harness's check finds the rule by the id's text (not PyYAML's date) and reports
+    a marked rule whose other keys changed, or whose reviewed is not the date."""
+    from fuzz.harness import marked_rule_changes
+
+    src = (HOSTILE / "fuzz-markreviewed-3.yaml").read_text(encoding="utf-8")
+    marked = src.replace("    action: keep\n    match: {when", f"    action: keep\n    reviewed: {MARK_DATE}\n    match: {{when", 1)
+    assert marked != src
+    assert marked_rule_changes(src, marked, ["9999-12-31"], MARK_DATE) is None
+    wrong_action = marked.replace("action: keep", "action: drop", 1)
+    assert "more than 'reviewed' changed" in marked_rule_changes(src, wrong_action, ["9999-12-31"], MARK_DATE)
+    wrong_date = marked.replace(f"reviewed: {MARK_DATE}", "reviewed: 2026-12-02", 1)
+    assert marked_rule_changes(src, wrong_date, ["9999-12-31"], MARK_DATE)
+    assert marked_rule_changes(src, src, ["9999-12-31"], MARK_DATE)  # not marked at all
+
+
+# --- line breaks in messages (fuzz-linebreak-3) -------------------------------------------------
+
+# each break kind in the file, as written there (a YAML escape), and as the output shows it
+BREAK_KINDS = {
+    "lf": ("\n", "\\n"), "cr": ("\r", "\\r"), "vt": ("\x0b", "\\x0b"), "ff": ("\x0c", "\\x0c"),
+    "fs": ("\x1c", "\\x1c"), "gs": ("\x1d", "\\x1d"), "rs": ("\x1e", "\\x1e"),
+    "nel": ("\x85", "\\x85"), "ls": ("\u2028", "\\u2028"), "ps": ("\u2029", "\\u2029"),
+    "crlf": ("\r\n", "\\r\\n"),
+}
+CONCISE_LINE = r"^.+:\d+:\d+: RL\d{3} "
+
+
+def _check_output(tmp_path, fmt: str) -> str:
+    shutil.copy(HOSTILE / "fuzz-linebreak-3.yaml", tmp_path / "rules.yaml")
+    proc = run_cli(["check", "rules.yaml", "--format", fmt, "--today", "2026-12-01"], tmp_path, timeout=30)
+    assert_clean_exit(proc.stdout + proc.stderr, proc.returncode)
+    assert proc.returncode == 1, proc.stderr
+    return proc.stdout
+
+
+def test_escape_breaks_leaves_one_line():
+    from rulelint.util.lines import escape_breaks
+
+    every = "".join(chr(c) for c in range(0x3000) if not 0xD800 <= c <= 0xDFFF)
+    assert len(escape_breaks(every).splitlines()) == 1
+    for raw, shown in BREAK_KINDS.values():
+        assert escape_breaks(f"a{raw}b") == f"a{shown}b"
+    assert escape_breaks("plain text, tab\tkept") == "plain text, tab\tkept"
+
+
+@pytest.mark.parametrize("kind", sorted(BREAK_KINDS))
+def test_concise_keeps_each_break_kind_on_the_line(tmp_path, kind):
+    """As a real process: one 'file:line:col: CODE message' line per finding (as many as
+    --format json has), the owner written with its visible escape."""
+    import re
+
+    out = _check_output(tmp_path, "concise")
+    raw, shown = BREAK_KINDS[kind]
+    lines = out.splitlines()  # splits at every break kind
+    assert all(re.match(CONCISE_LINE, ln) for ln in lines), [ln for ln in lines if not re.match(CONCISE_LINE, ln)]
+    report = json.loads(_check_output(tmp_path, "json"))
+    assert len(lines) == len(report["findings"])
+    [line] = [ln for ln in lines if f"rule '{kind}' " in ln]
+    assert f"owner (a{shown}b)" in line, line
+    assert f"a{raw}b" not in out
+
+
+@pytest.mark.parametrize("fmt", ["github", "markdown", "text"])
+def test_line_based_formats_escape_every_break_kind(tmp_path, fmt):
+    """github annotations, Markdown table rows and the text report: a finding's lines are
+    its own (an annotation is one line, a row is one line), every break kind escaped."""
+    out = _check_output(tmp_path, fmt)
+    for raw, shown in BREAK_KINDS.values():
+        assert f"a{raw}b" not in out
+        assert f"a{shown}b" in out.replace("\\\\", "\\")  # Markdown doubles the backslash
+    lines = out.splitlines()
+    if fmt == "github":
+        assert all(ln.startswith("::") for ln in lines), lines
+        assert len(lines) == len(json.loads(_check_output(tmp_path, "json"))["findings"])
+        [rl202] = [ln for ln in lines if "(RL202)" in ln]
+        assert "%0Awitness: k=w\\nv" in rl202  # the witness still on an annotation line of its own
+    elif fmt == "markdown":
+        rows = [ln for ln in lines if ln.startswith("| RL")]
+        assert len(rows) == 12 and all(ln.endswith("|") for ln in rows)
+    else:
+        import re
+
+        for kind, (_raw, shown) in BREAK_KINDS.items():
+            [head] = [i for i, ln in enumerate(lines) if "RL403" in ln and f"rule '{kind}'" in lines[i + 1]]
+            end = head + 1
+            while end < len(lines) and lines[end].startswith(" " * 9):
+                end += 1
+            # the message, indented, up to the next finding's head line (or the blank after)
+            assert " ".join(lines[head + 1:end]).count(f"a{shown}b") == 1, lines[head:end + 1]
+            assert lines[end] == "" or re.match(r"^ +\d+  (error|warning|info) ", lines[end]), lines[end]
+
+
+# --- rulelint test on a cases file with characters beyond U+FFFF (fuzz-testcases-1) ------------
+
+
+def test_harness_cases_file_is_yaml(tmp_path):
+    """The harness writes cases as JSON that YAML reads: a character beyond U+FFFF as
+    ``\\U0001f600``, not json.dumps' surrogate pair; rulelint test runs them all."""
+    from fuzz.events import yaml_json
+
+    shutil.copy(HOSTILE / "fuzz-testcases-1.yaml", tmp_path / "rules.yaml")
+    tricky = ["allow\U0001f600", "\\ud83d\\ude00", "\\\U0001f600", "\U0010ffff", "x\u2028y", "a\x85b"]
+    cases = {"cases": [
+        {"event": {"subject": "日本"}, "expect": {"actions": ["allow", "allow\U0001f600", "escalate"]}},
+        *({"event": {"subject": s}, "expect": {"actions": ["allow", "allow\U0001f600"]}} for s in tricky),
+    ]}
+    text = yaml_json(cases)
+    assert yaml.safe_load(text) == cases
+    assert yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) == cases  # noqa: S506
+    assert json.loads(text.replace("\\U0001f600", "\U0001f600").replace("\\U0010ffff", "\U0010ffff")) == cases
+    (tmp_path / "cases.yaml").write_text(text, encoding="utf-8")
+    proc = run_cli(["test", "rules.yaml", "--tests", "cases.yaml"], tmp_path, timeout=30)
+    assert_clean_exit(proc.stdout + proc.stderr, proc.returncode)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"{len(cases['cases'])} passed" in proc.stdout + proc.stderr

@@ -10,14 +10,36 @@ other fields random), which is where a false RL301/RL302 claim or a changed deci
 from __future__ import annotations
 
 import ipaddress
+import json
 import random
 import re
 from typing import Any
 
 from .oracle import Cond, ORule, ORuleset
 
-FRESH_STRINGS = ["zz-fresh", "", " ", "A", "Ω", "日本", "x\u2028y", "a\x85b", "é", "e\u0301"]
+FRESH_STRINGS = ["zz-fresh", "", " ", "A", "Ω", "日本", "x\u2028y", "a\x85b", "é", "e\u0301",
+                 "\U0001f600"]
 WRONG_TYPES: list[Any] = [0, 1, -1, True, False, "1", "true", "10.0.0.1", "::1"]
+
+# a UTF-16 surrogate pair as ``json.dumps`` escapes a character beyond U+FFFF, not preceded
+# by an odd run of backslashes (then its first backslash is escaped: text, not an escape)
+_SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def _code_point(m: re.Match) -> str:
+    hi, lo = int(m[2], 16), int(m[3], 16)
+    return f"{m[1]}\\U{0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00):08x}"
+
+
+def yaml_json(obj: Any) -> str:
+    """``obj`` as JSON that YAML reads too (a cases file for ``rulelint test``).
+
+    JSON is not quite YAML: ``json.dumps`` writes a character beyond U+FFFF (an emoji) as a
+    surrogate pair, ``\\ud83d\\ude00``, and a YAML \\u escape is one code point, so PyYAML and
+    libyaml refuse the pair ("found invalid Unicode character escape code"). Such pairs are
+    written as YAML's ``\\U0001f600`` instead; everything else is ``json.dumps``' ASCII output
+    (every other non-ASCII or control character a \\u escape, which both read alike)."""
+    return _SURROGATE_PAIR.sub(_code_point, json.dumps(obj, indent=1))
 
 
 def _ip_neighbours(text: str, rng: random.Random) -> list[Any]:

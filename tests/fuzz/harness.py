@@ -281,7 +281,7 @@ class CaseRun:
             cases.append({"event": e, "expect": expect})
         tests = d.parent / "cases"
         tests.mkdir(exist_ok=True)
-        (tests / "cases.yaml").write_text(json.dumps({"cases": cases}, indent=1), encoding="utf-8")
+        (tests / "cases.yaml").write_text(ev_mod.yaml_json({"cases": cases}), encoding="utf-8")
         c = self.call(["test", self.case.name, "--tests", str(tests / "cases.yaml")], d)
         if c.exit_code == 1 and "FAILED" in c.output:
             self.fail("test-disagrees-with-oracle", c,
@@ -492,25 +492,9 @@ class CaseRun:
             problem = None
         if problem:
             self.fail("mark-changed-untouched-bytes", c, problem, _diff(old_text, new_text))
-        try:
-            import datetime as dt
-
-            import yaml
-
-            old_rules = {r.get("id"): r for r in yaml.safe_load(old_text)["rules"] if isinstance(r, dict)}
-            new_rules = {r.get("id"): r for r in yaml.safe_load(new_text)["rules"] if isinstance(r, dict)}
-        except Exception:
-            old_rules = new_rules = None
-        if old_rules is not None and new_rules is not None:
-            for rid in marked:
-                a, b = dict(old_rules.get(rid) or {}), dict(new_rules.get(rid) or {})
-                got = b.pop("reviewed", None)
-                a.pop("reviewed", None)
-                if a != b or got not in (dt.date(2026, 12, 1), "2026-12-01"):
-                    self.fail("mark-changed-rule", c,
-                              f"rule {rid}: more than 'reviewed' changed, or reviewed is {got!r}",
-                              _diff(old_text, new_text))
-                    break
+        problem = marked_rule_changes(old_text, new_text, marked, "2026-12-01")
+        if problem:
+            self.fail("mark-changed-rule", c, problem, _diff(old_text, new_text))
         if self._new_errors(d, name, "mark", c):
             return
         if ors is not None:
@@ -551,6 +535,44 @@ class CaseRun:
             return
         if ors is not None:
             self._compare(ors, new_text, "output", c)
+
+
+def _rules_by_id(text: str) -> dict[str, dict] | None:
+    """The rule mappings of ``text`` keyed by their id *as written* (the scalar's text, as
+    ``rule_spans`` gives it), or None when PyYAML cannot read it. Keying by the loaded value
+    is wrong: PyYAML loads ``id: 9999-12-31`` as a date, while rulelint reads a plain
+    timestamp as its text (SPEC's id pattern allows it) and ``--mark-reviewed 9999-12-31``
+    names that text."""
+    import yaml
+
+    try:
+        spans = rule_spans(text)
+        loaded = yaml.safe_load(text)["rules"]
+    except Exception:  # whatever PyYAML cannot read is no evidence either way
+        return None
+    if not isinstance(loaded, list) or len(loaded) != len(spans):
+        return None
+    return {sp.rule_id: r for sp, r in zip(spans, loaded, strict=True)
+            if sp.rule_id is not None and isinstance(r, dict)}
+
+
+def marked_rule_changes(old_text: str, new_text: str, marked: list[str], date: str) -> str | None:
+    """What ``review --mark-reviewed`` changed in a marked rule besides setting ``reviewed``
+    to ``date`` (ISO), or None when nothing did (or PyYAML cannot read either text)."""
+    import datetime as dt
+
+    old_rules, new_rules = _rules_by_id(old_text), _rules_by_id(new_text)
+    if old_rules is None or new_rules is None:
+        return None
+    for rid in marked:
+        if rid not in old_rules:
+            continue  # not a rule mapping PyYAML reads (rulelint refused it, or marked nothing)
+        a, b = dict(old_rules[rid]), dict(new_rules.get(rid) or {})
+        got = b.pop("reviewed", None)
+        a.pop("reviewed", None)
+        if a != b or got not in (dt.date.fromisoformat(date), date):
+            return f"rule {rid}: more than 'reviewed' changed, or reviewed is {got!r}"
+    return None
 
 
 HOSTILE_EVENTS = [

@@ -3,7 +3,9 @@
 The shape of ruff's and flake8's concise output, which vim's quickfix (``errorformat``
 ``%f:%l:%c: %m``), nvim-lint and VS Code problem matchers read. Line and column start at 1
 (a finding without a column points at the rule's first column). A message never spans
-lines: line breaks become spaces, and the witness event, when there is one, follows it.
+lines: a line break in it (a rule value quoted into it may hold ``\\n``, ``\\r``, NEL,
+U+2028...) is written as its visible escape (``util.lines.escape_breaks``), and the witness
+event, when there is one, follows it.
 A finding without a file (none today) is anchored at the config file, else the first file.
 """
 
@@ -12,17 +14,15 @@ from __future__ import annotations
 from rulelint.engine import Report
 from rulelint.render.text import format_event
 from rulelint.report.findings import Finding
-
-
-def _one_line(s: str) -> str:
-    return " ".join(s.split("\n")).replace("\r", " ")
+from rulelint.util.lines import escape_breaks
 
 
 def line(f: Finding, fallback: str) -> str:
     message = f.message
     if f.witness is not None:
         message += f" (witness: {format_event(f.witness)})"
-    return f"{f.file or fallback}:{f.line or 1}:{f.column or 1}: {f.code} {_one_line(message)}"
+    # the whole line: a file name may hold a break too
+    return escape_breaks(f"{f.file or fallback}:{f.line or 1}:{f.column or 1}: {f.code} {message}")
 
 
 def fallback_file(report: Report) -> str:

@@ -12,21 +12,23 @@ import re
 from rulelint.engine import Report, RulesetSummary
 from rulelint.render.text import format_event
 from rulelint.report.findings import Finding
+from rulelint.util.lines import escape_breaks
 
 MAX_ROWS = 200
 
 
 def cell(s: str) -> str:
-    """Text safe inside a Markdown table cell (no pipes, no line breaks, no raw HTML)."""
+    """Text safe inside a Markdown table cell (no pipes, no line breaks, no raw HTML). A
+    line break is written as its visible escape (``util.lines.escape_breaks``, as every
+    line-based format does): a row is one line, and the cell shows ``\\n``, ``\\u2028``."""
+    s = escape_breaks(s)
     s = s.replace("\\", "\\\\").replace("|", "\\|")
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = s.replace("\r\n", "\n").replace("\r", "\n")
-    return s.replace("\n", "<br>")
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def code(s: str) -> str:
     """An inline code span inside a table cell, whatever backticks ``s`` holds."""
-    s = s.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    s = escape_breaks(s).replace("|", "\\|")
     longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if s.startswith("`") or s.endswith("`") else ""

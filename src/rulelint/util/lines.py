@@ -148,3 +148,27 @@ def lf_line_numbers(text: str) -> list[int] | None:
     if not out or line_break(line):  # the empty line after a final break
         out.append(n)
     return out
+
+
+# --- text for line-based output ---------------------------------------------------------
+
+# every character ``str.splitlines`` breaks at (a superset of libyaml's ``BREAKS``: editors,
+# terminals, log viewers and line readers each honour some of them), as a visible escape
+_ESCAPES = {
+    "\n": "\\n", "\r": "\\r", "\x0b": "\\x0b", "\x0c": "\\x0c", "\x1c": "\\x1c",
+    "\x1d": "\\x1d", "\x1e": "\\x1e", "\x85": "\\x85", "\u2028": "\\u2028", "\u2029": "\\u2029",
+}
+_ESCAPE_TABLE = str.maketrans(_ESCAPES)
+OUTPUT_BREAKS = "".join(_ESCAPES)
+
+
+def escape_breaks(s: str) -> str:
+    """``s`` on one line: each line-break character (``\\n``, ``\\r``, ``\\v``, ``\\f``,
+    U+001C..U+001E, NEL, U+2028, U+2029: all that ``str.splitlines`` breaks at) becomes its
+    visible escape, ``\\n``, ``\\r``, ``\\x0b``, ``\\x85``, ``\\u2028`` and so on, as
+    Python's ``repr`` writes them. Every renderer whose output is read line by line
+    (concise, github, the text report, Markdown tables) passes interpolated text through
+    this, so a rule value with a break in it never splits a finding over lines."""
+    if s.isascii() and s.isprintable():  # the common case: nothing to do, at C speed
+        return s
+    return s.translate(_ESCAPE_TABLE)
