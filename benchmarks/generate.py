@@ -24,12 +24,16 @@ Two profiles (``--profile``):
   exception rarely gets another one, and region-wide ``not_in`` rules are per product. So
   the share of rules that are dead (duplicates, covered, shadowed) stays at a few percent
   at every size, as on a list that is looked after now and then.
-* ``dense``: the first generator. Region, plan and product come from fixed pools (96
-  products) and every later rule of a customer with a plain exception is narrower, so the
-  pools saturate as ``n`` grows: 39% of rules are dead at 10k and 53% at 100k (98.7% of the
-  region/plan/product rules). It is kept as a stress test of the overlap analysis (the
-  number of rules that really overlap one rule grows with ``n``); same seed, same rules as
-  before the profiles existed (only the first comment line names the profile).
+* ``dense``: the support desk of issue 15, a stress test of the overlap analysis: 20%
+  region x plan rules (1-3 of 12 regions, 1 of 5 plans, half with a ``ticket_age_days``
+  range), 55% per-customer rules from a pool of n/2 customers (so customers collide, often
+  with another action; 30% with a channel), 15% CIDR allowlists (/24 to /32 inside 1024
+  /24 blocks), 10% email prefix + plan, 5 actions for every kind, 10% of the rules with a
+  priority in -5..5, 2% copies of earlier rules (``DenseGenerator``).
+* ``saturated``: the first generator (the ``dense`` profile before issue 15). Region,
+  plan and product come from fixed pools (96 products) and every later rule of a customer
+  with a plain exception is narrower, so the pools saturate as ``n`` grows: 39% of rules
+  are dead at 10k and 53% at 100k.
 
 It is written the way people write these files: block style, ``- id:`` items, flow lists
 for short lists, quotes only where YAML needs them.
@@ -49,7 +53,7 @@ import yaml
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 DEFAULT_SEED = 20_260_101
-PROFILES = ("realistic", "dense")
+PROFILES = ("realistic", "dense", "saturated")
 DEFAULT_PROFILE = "realistic"
 OUT_DIR = Path(__file__).resolve().parent / "out"
 
@@ -96,7 +100,7 @@ class Generator:
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}; choose from {', '.join(PROFILES)}")
         self.n = n
-        self.dense = profile == "dense"
+        self.dense = profile == "saturated"
         self.rng = random.Random(seed * 1_000_003 + n)
         self.rules: list[dict[str, Any]] = []
         self.serial = 0
@@ -361,6 +365,84 @@ class Generator:
         return self.rules
 
 
+DENSE_ACTIONS = ["waive_fee", "escalate", "skip_autoclose", "route_tier2", "priority_queue"]
+DENSE_PLANS = ["free", "starter", "pro", "business", "enterprise"]
+DENSE_REGIONS = ["US", "CA", "BR", "GB", "DE", "FR", "NL", "JP", "KR", "SG", "AU", "IN"]
+DENSE_DOMAINS = ["acme", "initech", "globex", "umbrella", "hooli", "stark", "wayne", "wonka"]
+DENSE_TEAMS = ["ops", "billing", "it", "sec", "eu", "us", "apac", "hr"]
+DENSE_MIX = [("combo", 0.20), ("customer", 0.55), ("cidr", 0.15), ("email", 0.10)]
+DENSE_HEADER = [
+    "fields:",
+    "  plan: {kind: enum, values: [free, starter, pro, business, enterprise]}",
+    "  region: string",
+    "  ticket_age_days: {kind: int, min: 0}",
+    "  channel: {kind: enum, values: [email, chat, phone, web]}",
+    "  source_ip: ip",
+    "  email: string",
+]
+
+
+class DenseGenerator(Generator):
+    """The ``dense`` profile: the shape of issue 15 (see the module docstring). Every kind
+    draws its action from the same five, so overlapping rules often disagree."""
+
+    def __init__(self, n: int, seed: int) -> None:
+        super().__init__(n, seed, "realistic")
+        self.rng = random.Random(seed * 7_000_003 + n)
+        self.customers = [f"C-{c:06d}" for c in self.rng.sample(range(100_000, 1_000_000),
+                                                               max(30, n // 2))]
+
+    def dense_rule(self, kind: str) -> dict[str, Any]:
+        r = self.rng
+        match: dict[str, Any] = {}
+        if kind == "combo":
+            k = r.choice([1, 1, 2, 3])
+            match["region"] = self.pick(DENSE_REGIONS) if k == 1 else sorted(r.sample(DENSE_REGIONS, k))
+            match["plan"] = self.pick(DENSE_PLANS)
+            if r.random() < 0.5:
+                lo = r.randrange(0, 80)
+                match["ticket_age_days"] = {"range": [lo, lo + r.randrange(0, 30)]}
+            stem = "combo"
+        elif kind == "customer":
+            match["customer_id"] = self.pick(self.customers)
+            if r.random() < 0.3:
+                match["channel"] = self.pick(CHANNELS)
+            stem = match["customer_id"].lower()
+        elif kind == "cidr":
+            bits = r.randrange(24, 33)
+            host = (r.randrange(1024) << 8 | r.randrange(256)) >> (32 - bits) << (32 - bits)
+            net = f"10.{host >> 16 & 255}.{host >> 8 & 255}.{host & 255}/{bits}"
+            match["source_ip"] = {"cidr": net}
+            stem = "allow-net"
+        else:
+            dom = self.pick(DENSE_DOMAINS)
+            prefix = f"{self.pick(DENSE_TEAMS)}@{dom}" if r.random() < 0.6 else f"{self.pick(DENSE_TEAMS)}"
+            match["email"] = {"prefix": prefix}
+            match["plan"] = self.pick(DENSE_PLANS)
+            stem = "email"
+        return {"stem": stem, "match": match, "action": self.pick(DENSE_ACTIONS)}
+
+    def run(self) -> list[dict[str, Any]]:
+        r = self.rng
+        kinds, weights = zip(*DENSE_MIX, strict=True)
+        cum = [sum(weights[: i + 1]) for i in range(len(weights))]
+        made: list[dict[str, Any]] = []
+        while len(self.rules) < self.n:
+            if made and r.random() < 0.02:
+                src = self.pick(made)
+                spec = {"stem": "copy-of-" + src["stem"], "match": _copy(src["match"]),
+                        "action": src["action"]}
+            else:
+                x = r.random() * cum[-1]
+                spec = self.dense_rule(next(k for k, c in zip(kinds, cum, strict=True) if x < c))
+                made.append(spec)
+            rule = self.emit(spec["stem"], spec["action"], spec["match"], None)
+            rule.pop("priority", None)
+            if r.random() < 0.10:
+                rule["priority"] = r.randint(-5, 5)
+        return self.rules
+
+
 def _words(v: Any) -> str:
     return " and ".join(v) if isinstance(v, list) else str(v)
 
@@ -422,11 +504,13 @@ def render(rules: list[dict[str, Any]], n: int, seed: int, profile: str = DEFAUL
         "semantics: first-match",
         f"limits: {{max_rules: {max_rules}}}",
         "defaults: {owner: cs-ops@example.com}",
-        "fields:",
-        "  plan: {kind: enum, values: [free, pro, enterprise]}",
-        "  region: string",
-        "  ticket_age_days: {kind: int, min: 0}",
-        "  source_ip: ip",
+        *(DENSE_HEADER if profile == "dense" else [
+            "fields:",
+            "  plan: {kind: enum, values: [free, pro, enterprise]}",
+            "  region: string",
+            "  ticket_age_days: {kind: int, min: 0}",
+            "  source_ip: ip",
+        ]),
         "",
         "rules:",
     ]
@@ -451,7 +535,8 @@ def generate(n: int, seed: int = DEFAULT_SEED, profile: str = DEFAULT_PROFILE) -
     """The text of a rule file with ``n`` rules; the same arguments give the same text."""
     if n < 1:
         raise ValueError("n must be at least 1")
-    return render(Generator(n, seed, profile).run(), n, seed, profile)
+    gen = DenseGenerator(n, seed) if profile == "dense" else Generator(n, seed, profile)
+    return render(gen.run(), n, seed, profile)
 
 
 def default_path(n: int, seed: int = DEFAULT_SEED, profile: str = DEFAULT_PROFILE) -> Path:
@@ -473,7 +558,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="number of rules (repeatable; default: 1000, 10000, 100000)")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE,
-                    help="realistic (default) or dense (saturated pools: a stress test)")
+                    help="realistic (default), dense (issue 15's support desk: a stress test) or "
+                         "saturated (the first generator's saturated pools)")
     ap.add_argument("--out", "-o", type=Path,
                     help="output file (one size only; default: benchmarks/out/rules-N-seedS.yaml, "
                          "rules-N-seedS-dense.yaml for the dense profile)")

@@ -389,8 +389,8 @@ def test_json_report_shape(cli, tmp_path):
     assert rc == 1
     assert {"version", "summary", "findings"} <= set(report) and report["version"] == 1
     s = report["summary"]
-    assert set(s) == {"files", "rules", "errors", "warnings", "infos", "rulesets"}
-    assert (s["files"], s["rules"]) == (1, 5)
+    assert set(s) == {"files", "rules", "errors", "warnings", "infos", "rulesets", "incomplete"}
+    assert (s["files"], s["rules"]) == (1, 5) and s["incomplete"] == []
     [rs] = s["rulesets"]
     assert set(rs) == {"name", "rules", "max_rules", "mergeable_slots", "frees"}
     assert (rs["name"], rs["rules"], rs["max_rules"]) == ("support", 5, 5)

@@ -609,16 +609,31 @@ def test_list_rule_covered_by_many_single_value_rules(rules_dir):
     assert "never decides" in f["message"]
 
 
-def test_rule_beyond_the_budget_gets_a_notice_not_a_guess(rules_dir, monkeypatch):
+def test_rule_beyond_the_budget_is_reported_and_listed_as_incomplete(rules_dir, monkeypatch):
+    """A limit can only stop the question about rules on other fields: the rule that never
+    decides is still reported (RL301: deleting it changes nothing), and the open RL302
+    question is listed in summary.incomplete, on stderr and in the text report."""
     import rulelint.passes.overlap as overlap
 
-    monkeypatch.setattr(overlap, "MAX_COVERERS", 5)
-    singles = [rule(f"c{i}", "vip", f"{{customer: C{i}}}") for i in range(8)]
-    listed = ", ".join(f"C{i}" for i in range(8))
-    files = {"rules.yaml": rules_yaml(*singles, rule("listed", "vip", f"{{customer: [{listed}]}}"))}
+    files = {"rules.yaml": rules_yaml(
+        rule("c1", "escalate", "{customer: C1}"),
+        rule("jp", "allow", "{region: JP}"),
+        rule("jp-pro", "allow", "{region: JP, plan: pro}"),
+    )}
     names = write(rules_dir, files)
-    assert about(check(rules_dir, files), "listed") == []  # nothing claimed
+    # with the limits as shipped: an event with customer C1 goes to c1 first
+    assert only(check(rules_dir, files), "jp-pro", "RL302")["witness"]["customer"] == "C1"
+    monkeypatch.setattr(overlap, "MAX_PROBES", 0)
+    f = only(check(rules_dir, files), "jp-pro", "RL301")
+    assert "not settled within the limits" in f["message"]
+    result = runner.invoke(app, ["check", *names, "--format", "json", "--select", "RL3"])
+    data = json.loads(result.stdout)
+    [entry] = data["summary"]["incomplete"]
+    assert entry == {"ruleset": "rules", "rule_id": "jp-pro", "file": "rules.yaml",
+                     "line": entry["line"], "codes": ["RL302"]}
+    assert "1 rule(s) whose analysis a limit stopped ('jp-pro')" in result.stderr
     result = runner.invoke(app, ["check", *names, "--select", "RL3", "--color", "never"])
-    assert "1 rule(s) overlap too many others" in result.output
-    monkeypatch.setattr(overlap, "MAX_COVERERS", 1024)
-    assert about(check(rules_dir, files), "listed", "RL301")
+    assert "1 rule(s) whose analysis a limit stopped" in result.stdout
+    monkeypatch.setattr(overlap, "MAX_PROBES", 64)
+    result = runner.invoke(app, ["check", *names, "--format", "json", "--select", "RL3"])
+    assert json.loads(result.stdout)["summary"]["incomplete"] == []

@@ -45,6 +45,9 @@ class Report:
     base_ref: str | None = None  # --base: only findings added over this ref are listed
     not_added: int = 0  # --base: findings left out because the ref already had them
     notices: list[str] = field(default_factory=list)  # run-level remarks (git, hit log...)
+    # rules a question about which went unanswered (a resource limit): SPEC's
+    # summary.incomplete, one {"ruleset", "rule_id", "file", "line", "codes"} per rule
+    incomplete: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         c = {"error": 0, "warning": 0, "info": 0}
@@ -70,6 +73,7 @@ class Report:
                 }
                 for rs in self.rulesets
             ],
+            "incomplete": list(self.incomplete),
         }
 
     def fails(self, level: Severity) -> bool:
@@ -187,5 +191,6 @@ def summarise(project: Project, findings: list[Finding], ctx: Context, **counts:
         project, findings, summaries, [f.source for f in project.files],
         project.used_default_paths,
         notices=list(dict.fromkeys(ctx.cache.get("notices", []))),
+        incomplete=list(ctx.cache.get("incomplete", [])),
         **counts,
     )

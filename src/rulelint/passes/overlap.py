@@ -27,10 +27,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from contextlib import suppress
 from itertools import chain, islice
 
 from rulelint.algebra.boxops import cut
+from rulelint.algebra.decided import sweep
 from rulelint.algebra.index import OverlapIndex
 from rulelint.algebra.sets import (
     StrSet,
@@ -56,6 +56,7 @@ OPS_BUDGET = 4_000  # box operations per rule before the analysis of that rule g
 MAX_PROBES = 64  # rules with another action examined per question before giving up (sound)
 MAX_COVERERS = 1024  # rules that could cover one box before the analysis of a rule gives up
 QUICK_POINTS = 8  # rules (and points per rule) tried by evaluation before the exact walk
+SINGLE_SCAN = 512  # earlier rules read for one that covers a dead rule alone (naming only)
 NEAR_SCAN = 64  # an order window this short is scanned rule by rule, not asked of the index
 
 
@@ -202,7 +203,8 @@ class _Analysis:
         self.domains = rs.domains
         self.ip_fields = {f for f, d in rs.domains.items() if d.kind == "ip"}
         self.index_of = {id(r): i for i, r in enumerate(live)}
-        self.skipped = 0  # rules whose analysis ran out of budget (nothing said about them)
+        # (rule, codes) whose question a limit left open: summary.incomplete
+        self.incomplete: list[tuple[RuleEntry, str]] = []
 
     def around(self, box: dict, p: int) -> tuple[list[int], list[int]]:
         """Index candidates on a subset of ``box``'s fields before and after position p,
@@ -326,87 +328,95 @@ class _Analysis:
 
 
 def analyse_first_match(a: _Analysis, enabled):
+    """One walk in evaluation order (``algebra/decided.py``) says exactly which rules never
+    decide, which rules decide their events on their own fields, and which later rules would
+    take the events a rule decides once it is gone. Only the questions about rules on other
+    fields (an event may carry more fields than a rule tests) go to the index walks below;
+    when a limit stops one of those, the rule is still reported as far as it is known and is
+    listed in ``summary.incomplete``."""
     live = a.live
     pos = a.index_of
+    sw = sweep([r.box for r in live], [r.under for r in live], [r.action for r in live],
+               a.domains)
     windows = _same_priority_windows(live) if enabled("RL303") else None
     for p, r in enumerate(live):
         if windows is not None and windows[p] is not None:
             yield from _ambiguous(a, r, windows[p], pos)
-        budget = _Budget(OPS_BUDGET)
-        after_q = after = None  # later candidates, for the removal check
-        try:
-            q = a.probe(r.box)
-            few = None
-            if q is not None:
-                before_q, after_q = a.around(q, p)
-                few = a.coverers(q, p, cands=before_q)
-            if few is not None and not a.covered(q, few, budget):
-                cov, dead = None, False  # see probe: no need to meet every rule
-            elif few is not None and a.covered(r.box, few, budget):
-                cov, dead = few, True  # the few rules that hold the probe cover it all
-            else:
-                before, after = a.around(r.box, p)
-                cov = a.coverers(r.box, p, cands=before)
-                dead = a.covered(r.box, cov, budget)
-        except _TooComplex:
-            a.skipped += 1
-            continue
-        if dead:
-            yield from _never_decides(a, r, p, cov, pos, budget)
+        if p in sw.unknown:
+            yield from _by_index(a, r, p, pos, enabled)
+        elif sw.dead[p]:
+            yield from _never_decides(a, r, p, sw.firsts[p], sw.other.get(p), pos)
         elif r.exact and enabled("RL301"):
-            yield from _removal_changes_nothing(a, r, p, cov, budget, q, few, after_q, after)
+            catchers = sw.seconds.get(p)
+            if catchers is None or any(
+                live[c].action != r.action or not live[c].exact for c in catchers
+            ):
+                continue  # some event r decides would go to another action, or to none
+            yield from _removal_changes_nothing(a, r, p, sw.firsts.get(p, ()), sorted(catchers))
 
 
-def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget):
-    """Earlier rules take all of r. RL302 if a rule with another action really decides one
-    of its events (shown by a witness), RL301 if provably none does, else nothing."""
-    dom = a.domains
+def _by_index(a: _Analysis, r: RuleEntry, p: int, pos, enabled):
+    """Rule r's questions asked of the index, rule by rule, within the limits (its trie was
+    given up): whether r never decides, then the same questions as for the others. A limit
+    that stops one leaves r in ``a.incomplete``."""
+    budget = _Budget(OPS_BUDGET)
+    after_q = after = None
+    try:
+        q = a.probe(r.box)
+        few = None
+        if q is not None:
+            before_q, after_q = a.around(q, p)
+            few = a.coverers(q, p, cands=before_q)
+        if few is not None and not a.covered(q, few, budget):
+            cov, dead = None, False  # see probe: no need to meet every rule
+        elif few is not None and a.covered(r.box, few, budget):
+            cov, dead = few, True  # the few rules that hold the probe cover it all
+        else:
+            before, after = a.around(r.box, p)
+            cov = a.coverers(r.box, p, cands=before)
+            dead = a.covered(r.box, cov, budget)
+    except _TooComplex:
+        a.incomplete.extend([(r, "RL301"), (r, "RL302")])
+        return
+    if dead:
+        firsts = {pos[id(c)] for c in cov}
+        yield from _never_decides(a, r, p, firsts, None, pos)
+    elif r.exact and enabled("RL301"):
+        yield from _removal_by_index(a, r, p, cov, budget, q, few, after_q, after)
+
+
+def _never_decides(a: _Analysis, r: RuleEntry, p: int, firsts, got, pos):
+    """Earlier rules take all of r (the walk says which ones, on r's fields). RL302 when a
+    rule with another action really decides one of its events (a witness checked by
+    evaluation), RL301 when provably none does. When the rules on other fields cannot be
+    settled within the limits, r is reported as RL301 (it never decides: deleting it changes
+    nothing) and listed as incomplete for RL302."""
+    live, dom = a.live, a.domains
+    cov = [live[q] for q in sorted(firsts)]
+    if len(cov) > 1:  # an earlier rule that covers r alone reads best, even if not first
+        alone = _covers_alone(a, r, p)
+        if alone is not None and alone not in cov:
+            cov.append(alone)
+            cov.sort(key=lambda c: pos[id(c)])
+    budget = _Budget(OPS_BUDGET)
     witness = decider = None
+    if got is not None:
+        d, ev = got
+        if rule_matches(r, ev, dom) and a.decider(ev, p) is live[d]:
+            witness, decider = ev, live[d]
+        else:  # a glob: the cell's first value may miss it; ask for a real event
+            inter = box_intersect(r.box, live[d].box, dom)
+            try:  # what the rules before the decider leave of r & decider
+                rem = a.left(inter, d, _Budget(OPS_BUDGET), probe=False) if inter else []
+            except _TooComplex:
+                rem = []
+            witness, decider = _shown(a, r, live[d], d, rem)
+            if witness is None:  # another action may decide, but no event shows it
+                a.incomplete.extend([(r, "RL301"), (r, "RL302")])
+                return
     unsure = False
-    # only rules up to the one by which cov has taken all of r can decide r's events; those
-    # with another action are the question. The covering ones are asked first: a witness
-    # decided by one of them reads best. The rest are looked up only if it gets that far.
-    first = sorted(pos[id(e)] for e in cov if e.action != r.action)
-    seen = set(first)
-
-    def rest() -> Iterator[int]:
-        t = p - 1
-        with suppress(_TooComplex):
-            t = a.covered_at(r.box, cov, pos, budget)
-        for i in a.index.iter_candidates(r.box, hi=t + 1):
-            if i not in seen:
-                yield i
-
-    # Points first: where r meets one of the first few such rules e, is the event decided
-    # (by evaluation) by a rule with another action? The usual RL302, shown without working
-    # out what earlier rules take. Then the exact walk over every such rule, in order.
-    met = _meeting_others(a, r, chain(first, rest()))
-    head: list = []
-    same = [c for c in cov if c.action == r.action]
-    for m in met:  # lazily: the index is asked for the rest only if it gets that far
-        head.append(m)
-        if m is None or len(head) > QUICK_POINTS:
-            break
-        i, e, inter = m
-        witness, decider = _shown(a, r, e, i, _points(a, inter, same))
-        if witness is not None:
-            break
-    for m in chain(head, met) if witness is None else ():
-        if m is None:
-            unsure = True
-            break
-        i, e, inter = m
-        try:
-            rem = a.left(inter, i, budget, probe=r.exact and e.exact)
-        except _TooComplex:
-            unsure = True
-            break
-        if not rem:
-            continue  # the rules before e take all of r that e could
-        witness, decider = _shown(a, r, e, i, rem)
-        if witness is not None:
-            break
-        unsure = True  # e may take some of r, but no real event shows it: claim less
+    if witness is None:
+        witness, decider, unsure = _decided_elsewhere(a, r, p, cov, pos, budget)
     if witness is not None:
         rules = list(cov)
         if decider not in rules:
@@ -428,30 +438,70 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget
             content_key=LazyContent(r, *cover),
         )
         return
+    same = [c for c in cov if c.action == r.action]
     if unsure:
-        return
-    # no rule with another action decides any of r: the earlier rules with r's action on
-    # its fields then decide all of r's events that carry no other field, so they cover it
-    # (and only they may be named: "take the same action")
-    try:
-        if not a.covered(r.box, same, budget):
-            # cov may be the few rules that hold r's probe (see analyse_first_match)
-            same = [c for c in a.coverers(r.box, p) if c.action == r.action]
-            if not a.covered(r.box, same, budget):
-                return
-    except _TooComplex:
-        return
-    cover = small_cover(r.box, same, dom)
+        a.incomplete.append((r, "RL302"))
+    cover = small_cover(r.box, same, dom) if same else cov
+    tail = (
+        "; whether some event with more fields goes to another action first was not settled "
+        "within the limits (summary.incomplete)" if unsure else ""
+    )
     yield Finding(
         "RL301",
         f"rule {r.id!r} never decides: {_names(cover, r)} "
         f"{'come' if len(cover) > 1 else 'comes'} first, cover{'' if len(cover) > 1 else 's'} "
-        f"all of it and take{'' if len(cover) > 1 else 's'} the same action {r.action!r}; "
+        f"all of it and take{'' if len(cover) > 1 else 's'} the same action {r.action!r}{tail}; "
         "delete it to free a slot",
         r.file, r.id_line or r.line, ruleset=a.rs.name,
         rule_ids=[r.id] + [c.id for c in cover], related=[c.location() for c in cover],
         content_key=LazyContent(r, *cover),
     )
+
+
+def _covers_alone(a: _Analysis, r: RuleEntry, p: int) -> RuleEntry | None:
+    """The earliest of the first ``SINGLE_SCAN`` earlier rules on r's fields that covers r
+    alone, or None (a message names one rule when one will do)."""
+    for k, i in enumerate(a.index.iter_candidates(r.box, hi=p, within=r.box.keys())):
+        if k >= SINGLE_SCAN:
+            return None
+        e = a.live[i]
+        if e.under is not None and box_subset(r.box, e.under, a.domains):
+            return e
+    return None
+
+
+def _decided_elsewhere(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Budget):
+    """(witness, decider, unsure): does a rule with another action decide an event of r that
+    carries more fields than r tests (or one that a glob's unknown part may take)? On r's own
+    fields the rules ``cov`` decide everything, with r's action. Only rules before the last
+    of ``cov`` can decide r's events."""
+    t = max(pos[id(c)] for c in cov)
+    same = list(cov)
+    met = _meeting_others(a, r, a.index.iter_candidates(r.box, hi=t + 1))
+    head: list = []
+    for m in met:  # points first: the usual RL302, without working out what earlier rules take
+        head.append(m)
+        if m is None or len(head) > QUICK_POINTS:
+            break
+        i, e, inter = m
+        witness, decider = _shown(a, r, e, i, _points(a, inter, same))
+        if witness is not None:
+            return witness, decider, False
+    for m in chain(head, met):
+        if m is None:
+            return None, None, True
+        i, e, inter = m
+        try:
+            rem = a.left(inter, i, budget, probe=r.exact and e.exact)
+        except _TooComplex:
+            return None, None, True
+        if not rem:
+            continue  # the rules before e take all of r that e could
+        witness, decider = _shown(a, r, e, i, rem)
+        if witness is not None:
+            return witness, decider, False
+        return None, None, True  # e may take some of r, but no real event shows it
+    return None, None, False
 
 
 def _shown(a: _Analysis, r: RuleEntry, e: RuleEntry, i: int, boxes: Iterable[dict]):
@@ -506,10 +556,51 @@ def _meeting_others(a: _Analysis, r: RuleEntry, positions: Iterable[int]):
 
 
 def _removal_changes_nothing(
+    a: _Analysis, r: RuleEntry, p: int, earlier: Iterable[int], catchers: list[int],
+):
+    """r decides some events; on r's own fields the later rules ``catchers`` (r's action,
+    exact) would take every one of them once r is gone (the walk says so). Events with more
+    fields could still meet a rule with another action between r and the last catcher first:
+    only when none takes any of r's events is r redundant (RL301)."""
+    live = a.live
+    t = catchers[-1]
+    budget = _Budget(OPS_BUDGET)
+    between = range(p + 1, t) if t - p <= NEAR_SCAN else a.index.iter_candidates(r.box, lo=p, hi=t)
+    for met in _meeting_others(a, r, between):
+        if met is None:
+            a.incomplete.append((r, "RL301"))
+            return
+        i, _, inter = met
+        try:
+            if a.left(inter, i, budget, skip=r):
+                return  # x takes some of r's events once r is gone
+        except _TooComplex:
+            a.incomplete.append((r, "RL301"))
+            return
+    after = [live[c] for c in catchers]
+    # named: a small set that covers r, the earlier rules that decide the rest of it included
+    named = small_cover(r.box, [live[e] for e in sorted(earlier)] + after, a.domains)
+    if not any(c in after for c in named):
+        named = named + after[:1]
+    named.sort(key=lambda c: c.order)
+    after = [c for c in named if c.order > r.order]
+    yield Finding(
+        "RL301",
+        f"rule {r.id!r} is redundant: every event it decides would fall to "
+        f"{_names(after, r)} with the same action {r.action!r}, and no rule in between "
+        "decides differently; delete it to free a slot",
+        r.file, r.id_line or r.line, ruleset=a.rs.name,
+        rule_ids=[r.id] + [c.id for c in named], related=[c.location() for c in named],
+        content_key=LazyContent(r, *named),
+    )
+
+
+def _removal_by_index(
     a: _Analysis, r: RuleEntry, p: int, cov, budget: _Budget, q: dict | None, few: list | None,
     after_q: list[int] | None = None, after: list[int] | None = None,
 ):
-    """r decides some events. Without r, would every event it decides fall to a later rule
+    """The removal question without the walk (for rules whose trie was given up, see
+    ``algebra/decided.py``): without r, would every event it decides fall to a later rule
     with its action?
 
     The events it decides that carry no other field (r minus the earlier rules ``cov`` on
@@ -532,12 +623,14 @@ def _removal_changes_nothing(
             if not a.covered(q, takers, budget):
                 return
         except _TooComplex:
+            a.incomplete.append((r, "RL301"))
             return
     try:
         if cov is None:
             before, after = a.around(r.box, p)
             cov = a.coverers(r.box, p, cands=before)
     except _TooComplex:
+        a.incomplete.append((r, "RL301"))
         return
     if after is None:
         after = a.index.iter_candidates(r.box, lo=p, within=r.box.keys())
@@ -563,6 +656,7 @@ def _removal_changes_nothing(
                 t = a.index_of[id(lr)]
                 break
     except _TooComplex:
+        a.incomplete.append((r, "RL301"))
         return
     if t is None:
         return
@@ -571,12 +665,14 @@ def _removal_changes_nothing(
     between = range(p + 1, t) if t - p <= NEAR_SCAN else a.index.iter_candidates(r.box, lo=p, hi=t)
     for met in _meeting_others(a, r, between):
         if met is None:
+            a.incomplete.append((r, "RL301"))
             return
         i, _, inter = met
         try:
             if a.left(inter, i, budget, skip=r):
-                return  # x takes some of r's events once r is gone (or may: claim nothing)
+                return  # x takes some of r's events once r is gone
         except _TooComplex:
+            a.incomplete.append((r, "RL301"))
             return
     named = small_cover(r.box, list(cov) + catchers, dom)
     if not any(c in catchers for c in named):
@@ -649,7 +745,7 @@ def analyse_any_match(a: _Analysis):
             if not same or not a.covered(r.box, same, _Budget(OPS_BUDGET)):
                 continue
         except _TooComplex:
-            a.skipped += 1
+            a.incomplete.append((r, "RL301"))
             continue
         cover = small_cover(r.box, same, dom)
         yield Finding(
@@ -718,11 +814,31 @@ def check_ruleset(ctx, rs: RuleSet) -> Iterator[Finding]:
     else:
         found = analyse_any_match(analysis)
     yield from _filtered(found, dup_partner)
-    if analysis.skipped:
-        ctx.cache.setdefault("notices", []).append(
-            f"{rs.name}: {analysis.skipped} rule(s) overlap too many others to analyse "
-            "exactly within budget; RL301/RL302 say nothing about them"
-        )
+    if analysis.incomplete:
+        _report_incomplete(ctx, rs, analysis.incomplete)
+
+
+def _report_incomplete(ctx, rs: RuleSet, open_: list[tuple[RuleEntry, str]]) -> None:
+    """Unanswered questions become ``summary.incomplete`` entries (one per rule, with the
+    codes left open) and one notice naming the count and the first few rules."""
+    codes: dict[int, tuple[RuleEntry, list[str]]] = {}
+    for r, c in open_:
+        got = codes.setdefault(id(r), (r, []))
+        if c not in got[1]:
+            got[1].append(c)
+    entries = ctx.cache.setdefault("incomplete", [])
+    for r, cs in codes.values():
+        entries.append({
+            "ruleset": rs.name, "rule_id": r.id, "file": r.file, "line": r.id_line or r.line,
+            "codes": cs,
+        })
+    rules = [r for r, _ in codes.values()]
+    shown = ", ".join(repr(r.id) for r in rules[:5]) + (", ..." if len(rules) > 5 else "")
+    ctx.cache.setdefault("notices", []).append(
+        f"{rs.name}: {len(rules)} rule(s) whose analysis a limit stopped ({shown}); "
+        f"{', '.join(sorted({c for _, cs in codes.values() for c in cs}))} may be missing for "
+        "them (summary.incomplete in --format json lists them)"
+    )
 
 
 def _filtered(found, dup_partner) -> Iterator[Finding]:

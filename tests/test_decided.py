@@ -1,0 +1,146 @@
+"""algebra/decided.py against brute force: rules drawn from small pools of values (so a
+finite set of events holds one event of every cell), loaded through the real loader, then
+every question the sweep answers is re-answered by plain matching (evaluate.rule_matches)
+on every event over exactly the rule's fields."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rulelint.algebra.decided import lines_of, str_lines, sweep
+from rulelint.algebra.sets import IntervalSet, StrSet
+from rulelint.evaluate import rule_matches
+from rulelint.load.config import Settings
+from rulelint.load.files import SourceFile
+from rulelint.load.project import load_project
+
+REGIONS = ["DE", "JP", "US"]
+SUBJECTS = ["a", "abc", "b"]
+PREFIXES = ["a", "ab"]
+POOLS = {
+    "region": REGIONS + ["ZZ"],
+    "plan": ["free", "pro", "biz"],
+    "age": list(range(-1, 12)),
+    "subject": ["", "a", "a\x00", "aa", "ab", "abc", "abc\x00", "abd", "ac", "b", "b\x00", "ba", "c"],
+    "src": ["10.0.0.1", "10.0.0.9", "10.0.0.100", "10.0.1.1", "192.168.0.1", "2001:db8::1",
+            "2001:db9::1"],
+    "vip": [True, False],
+}
+ACTIONS = ["x", "y", "z"]
+
+
+def _cond(rng: random.Random, f: str):
+    if f == "region":
+        k = rng.random()
+        if k < 0.6:
+            return rng.sample(REGIONS, rng.randint(1, 2))
+        return {"not_in": rng.sample(REGIONS, rng.randint(1, 2))}
+    if f == "plan":
+        return rng.sample(["free", "pro", "biz"], rng.randint(1, 2))
+    if f == "age":
+        lo = rng.randint(0, 10)
+        return {"range": [lo, rng.randint(lo, 10)]} if rng.random() < 0.7 else {"gte": lo}
+    if f == "subject":
+        if rng.random() < 0.5:
+            return {"prefix": rng.choice(PREFIXES)}
+        return rng.sample(SUBJECTS, rng.randint(1, 2))
+    if f == "src":
+        return {"cidr": rng.choice(["10.0.0.0/24", "10.0.0.0/29", "10.0.0.8/29", "10.0.0.0/16",
+                                    "2001:db8::/32"])}
+    return rng.choice([True, False])
+
+
+def _ruleset(seed: int, n: int) -> str:
+    rng = random.Random(seed)
+    fields = list(POOLS)
+    lines = ["ruleset: t", "fields:", "  plan: {kind: enum, values: [free, pro, biz]}",
+             "  age: int", "  src: ip", "  vip: bool", "rules:"]
+    sigs = [tuple(sorted(rng.sample(fields, rng.randint(0, 3)))) for _ in range(5)]
+    for i in range(n):
+        sig = rng.choice(sigs) if rng.random() < 0.8 else tuple(rng.sample(fields, rng.randint(1, 2)))
+        match = {f: _cond(rng, f) for f in sig}
+        prio = rng.choice([0, 0, 0, -1, 1])
+        import json
+
+        lines.append(f"  - {{id: r{i}, action: {rng.choice(ACTIONS)}, priority: {prio}, "
+                     f"match: {json.dumps(match)}}}")
+    return "\n".join(lines) + "\n"
+
+
+def _load(tmp_path, text: str):
+    p = tmp_path / "rules.yaml"
+    p.write_text(text, encoding="utf-8")
+    cfg = Settings(root=tmp_path, cwd=tmp_path)
+    project = load_project([SourceFile(p, "rules.yaml")], cfg)
+    [rs] = project.rulesets.values()
+    return rs, rs.live_rules()
+
+
+def _events(fields):
+    for values in itertools.product(*(POOLS[f] for f in fields)):
+        yield dict(zip(fields, values, strict=True))
+
+
+def _check(rs, live):
+    dom = rs.domains
+    got = sweep([r.box for r in live], [r.under for r in live], [r.action for r in live], dom)
+    for p, r in enumerate(live):
+        fields = sorted(r.box)
+        mine = [e for e in _events(fields) if rule_matches(r, e, dom)]
+        deciders = []
+        for e in mine:
+            d = next((q for q in range(p) if rule_matches(live[q], e, dom)), None)
+            deciders.append(d)
+        dead = bool(mine) and all(d is not None for d in deciders)
+        assert got.dead[p] == dead, (r.id, r.box)
+        if dead:
+            assert got.firsts[p] == set(deciders), r.id
+            other = {d for d in deciders if live[d].action != r.action}
+            if other:
+                d, ev = got.other[p]
+                assert d in other and rule_matches(r, ev, dom)
+                assert next(q for q in range(p) if rule_matches(live[q], ev, dom)) == d
+            else:
+                assert p not in got.other
+        else:
+            seconds = set()
+            fell = False
+            for e, d in zip(mine, deciders, strict=True):
+                if d is not None:
+                    continue
+                s = next((q for q in range(p + 1, len(live)) if rule_matches(live[q], e, dom)), None)
+                if s is None:
+                    fell = True
+                else:
+                    seconds.add(s)
+            want = None if fell else seconds
+            assert got.seconds.get(p) == want, (r.id, got.seconds.get(p), want)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), n=st.integers(1, 40))
+def test_sweep_matches_brute_force(tmp_path_factory, seed, n):
+    rs, live = _load(tmp_path_factory.mktemp("d"), _ruleset(seed, n))
+    _check(rs, live)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sweep_matches_brute_force_dense(tmp_path, seed):
+    """Many rules on few fields: cells are hit by dozens of rules of mixed actions."""
+    rs, live = _load(tmp_path, _ruleset(1000 + seed, 160))
+    _check(rs, live)
+
+
+def test_string_lines_are_code_point_intervals():
+    assert str_lines(StrSet.values(["b", "a"])) == (("a", "a\0"), ("b", "b\0"))
+    assert str_lines(StrSet.prefix("ab")) == (("ab", "ac"),)
+    assert str_lines(StrSet.not_values(["m"])) == (("", "m"), ("m\0", None))
+    assert str_lines(StrSet.prefix("a\U0010ffff")) == (("a\U0010ffff", "b"),)
+    assert str_lines(StrSet.full()) == (("", None),)
+    assert lines_of(IntervalSet.of([(1, 3), (7, 7)])) == ((1, 4), (7, 8))
+    assert lines_of(frozenset({True, False})) == ((0, 2),)
