@@ -104,7 +104,7 @@ EVENT_REGRESSIONS: dict[str, str] = {
 
 
 # files with a test of their own below
-OWN_TESTS = {"fuzz-symlink-1.yaml", "fuzz-markreviewed-2.yaml"}
+OWN_TESTS = {"fuzz-symlink-1.yaml", "fuzz-markreviewed-2.yaml", "fuzz-tagged-timestamp-1.yaml"}
 
 
 @pytest.mark.parametrize("rule_id", ["host-bits", "b"])
@@ -398,3 +398,89 @@ def test_harness_cases_file_is_yaml(tmp_path):
     assert_clean_exit(proc.stdout + proc.stderr, proc.returncode)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"{len(cases['cases'])} passed" in proc.stdout + proc.stderr
+
+
+# --- explicit tags carried over by the writers (fuzz-tagged-timestamp-1) ------------------
+
+_TAGGED = ["!!timestamp '2026-01-01 10:00:00'", "!!timestamp 2026-01-01 10:00:00",
+           "!!timestamp 2026-01-01T10:00:00+01:00", "!!timestamp 2026-01-01",
+           "!!str 2026-01-01 10:00:00", "!!str 123", "!!int '5'", "!!int 0x1F"]
+
+
+def _tagged_rules(tag: str, flow: bool) -> str:
+    other = 7 if tag.startswith("!!int") else "other"  # c uses the field as the same kind
+    if flow:
+        return ("rules:\n"
+                f"  - {{id: a, action: keep, match: {{when: {tag}}}}}\n"
+                f"  - {{id: b, action: keep, match: {{when: {tag}}}}}\n"
+                f"  - {{id: c, action: drop, match: {{when: {other}}}}}\n")
+    return ("rules:\n"
+            f"  - id: a\n    action: keep\n    match: {{when: {tag}}}\n"
+            f"  - id: b\n    action: keep\n    match:\n      when: {tag}\n"
+            f"  - id: c\n    action: drop\n    match: {{when: {other}}}\n")
+
+
+_EVENTS = [{"when": w} for w in ("2026-01-01 10:00:00", "2026-01-01T10:00:00",
+                                  "2026-01-01T10:00:00+01:00", "2026-01-01", "123", "5", 5, 31, 7,
+                                  "other")]
+
+
+def _meaning(path: Path) -> tuple[dict[str, list], list]:
+    """Each rule's conditions, and the decision on each event, as loaded from ``path``."""
+    from rulelint.evaluate import decision_key
+    from rulelint.load.config import Settings
+    from rulelint.load.files import SourceFile
+    from rulelint.load.project import load_project
+
+    project = load_project([SourceFile(path, path.name)], Settings(root=path.parent, cwd=path.parent))
+    (rs,) = project.rulesets.values()
+    conds = {r.id: sorted((c.field, c.op, repr(c.values)) for c in r.conditions.values())
+             for r in rs.rules}
+    return conds, [decision_key(rs, e) for e in _EVENTS]
+
+
+def test_tagged_timestamp_output_reloads_to_the_planned_rules(cli, tmp_path):
+    """An explicit !!timestamp '2026-01-01 10:00:00' is a date-time, matched as its ISO text
+    (2026-01-01T10:00:00). --output wrote it plain with a space, which reads back as the
+    text 2026-01-01 10:00:00: its own check after writing failed ('a bug in rulelint')."""
+    shutil.copy(HOSTILE / "fuzz-tagged-timestamp-1.yaml", tmp_path / "support.yaml")
+    (tmp_path / "out").mkdir()
+    result = cli("suggest-merge", "support.yaml", "--output", "out/new.yaml", "--format", "json",
+                 "--include-shadowed", "--target", "8", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "bug in rulelint" not in result.output
+    report = json.loads(result.output[result.output.index("{"):result.output.rindex("}") + 1])
+    assert report["verified"] is True and report["after"] == 2
+    assert _meaning(tmp_path / "out" / "new.yaml") == _meaning(tmp_path / "support.yaml")
+
+
+@pytest.mark.parametrize("flow", [False, True], ids=["block", "flow"])
+@pytest.mark.parametrize("tag", _TAGGED)
+@pytest.mark.parametrize("command", [
+    ["suggest-merge", "r.yaml", "--output", "new.yaml", "--include-shadowed", "--target", "1"],
+    ["suggest-merge", "r.yaml", "--apply", "--include-shadowed", "--include-redundant"],
+    ["remove", "c", "r.yaml", "--apply"],
+    ["review", "r.yaml", "--mark-reviewed", "a", "--date", "2026-12-01"],
+], ids=["output", "apply", "remove", "mark"])
+def test_tagged_values_are_written_back_or_refused(cli, tmp_path, command, tag, flow):
+    """Every writer on rules with explicitly tagged values: a file that reads back to the
+    same rules (bar what the command changes), or a clean refusal that leaves it alone."""
+    src = _tagged_rules(tag, flow)
+    (tmp_path / "r.yaml").write_text(src, encoding="utf-8")
+    before = _meaning(tmp_path / "r.yaml")
+    result = cli(*command, cwd=tmp_path)
+    assert_clean_exit(result.output, result.exit_code)
+    assert "bug in rulelint" not in result.output, result.output
+    if result.exit_code == 2:
+        assert (tmp_path / "r.yaml").read_text(encoding="utf-8") == src
+        assert "r.yaml" in result.output, result.output
+        return
+    assert result.exit_code in (0, 1), result.output
+    written = tmp_path / ("new.yaml" if "--output" in command else "r.yaml")
+    conds, decisions = _meaning(written)
+    if command[0] == "remove":
+        assert conds == {k: v for k, v in before[0].items() if k != "c"}
+    elif command[0] == "review":
+        assert (conds, decisions) == before
+    else:
+        assert decisions == before[1]

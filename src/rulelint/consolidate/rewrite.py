@@ -8,6 +8,7 @@ item, minus trailing blank and comment lines, which stay (they may describe the 
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +49,17 @@ def _repr_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 
 
+def _repr_datetime(dumper: yaml.SafeDumper, data: dt.datetime) -> yaml.Node:
+    # an explicit ``!!timestamp '2026-01-01 10:00:00'`` is read as a date-time, which a
+    # condition matches as its ISO text (``2026-01-01T10:00:00``, load/conditions.py);
+    # PyYAML writes it back plain with a space, which the loader reads as the text as
+    # written (``2026-01-01 10:00:00``): another value. The ISO text, plain, reads back as
+    # the same condition value and (in created/reviewed/expires) as the same date.
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", data.isoformat())
+
+
 _Dumper.add_representer(str, _repr_str)
+_Dumper.add_representer(dt.datetime, _repr_datetime)
 _Dumper.add_representer(dict, _repr_dict)
 _Dumper.add_representer(list, _repr_list)
 
