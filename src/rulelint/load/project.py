@@ -264,6 +264,8 @@ def _header(info: FileInfo, project: Project) -> list[tuple[Any, int]] | None:
     info.header = header
     rules = data.get("rules")
     if not isinstance(rules, LocList):
+        if "rules" in data and rules is None:
+            return []  # `rules:` with nothing after it: an empty list, as check reads it
         return None if "rules" not in data or not isinstance(rules, list) else []
     info.rule_count = len(rules)
     return [(r, rules.line_of(i)) for i, r in enumerate(rules)]
