@@ -660,34 +660,9 @@ def _removal_by_index(
         return
     if t is None:
         return
-    # rules between r and t: a short window is read as it is (asking every signature group
-    # of the index costs more than testing a few dozen rules)
-    between = range(p + 1, t) if t - p <= NEAR_SCAN else a.index.iter_candidates(r.box, lo=p, hi=t)
-    for met in _meeting_others(a, r, between):
-        if met is None:
-            a.incomplete.append((r, "RL301"))
-            return
-        i, _, inter = met
-        try:
-            if a.left(inter, i, budget, skip=r):
-                return  # x takes some of r's events once r is gone
-        except _TooComplex:
-            a.incomplete.append((r, "RL301"))
-            return
-    named = small_cover(r.box, list(cov) + catchers, dom)
-    if not any(c in catchers for c in named):
-        named = named + catchers[:1]
-    named.sort(key=lambda c: c.order)
-    after = [c for c in named if c.order > r.order]
-    yield Finding(
-        "RL301",
-        f"rule {r.id!r} is redundant: every event it decides would fall to "
-        f"{_names(after, r)} with the same action {r.action!r}, and no rule in between "
-        "decides differently; delete it to free a slot",
-        r.file, r.id_line or r.line, ruleset=a.rs.name,
-        rule_ids=[r.id] + [c.id for c in named], related=[c.location() for c in named],
-        content_key=LazyContent(r, *named),
-    )
+    pos = a.index_of
+    yield from _removal_changes_nothing(
+        a, r, p, [pos[id(c)] for c in cov], [pos[id(c)] for c in catchers])
 
 
 def _same_priority_windows(live: list[RuleEntry]) -> list[tuple[int, int] | None]:
