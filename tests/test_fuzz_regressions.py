@@ -306,6 +306,9 @@ BREAK_KINDS = {
     "fs": ("\x1c", "\\x1c"), "gs": ("\x1d", "\\x1d"), "rs": ("\x1e", "\\x1e"),
     "nel": ("\x85", "\\x85"), "ls": ("\u2028", "\\u2028"), "ps": ("\u2029", "\\u2029"),
     "crlf": ("\r\n", "\\r\\n"),
+    # not breaks, but as dangerous on a line: a terminal escape, C1's CSI, NUL, an RTL override
+    "esc": ("\x1b", "\\x1b"), "csi": ("\x9b", "\\x9b"), "nul": ("\x00", "\\x00"),
+    "rlo": ("\u202e", "\\u202e"),
 }
 CONCISE_LINE = r"^.+:\d+:\d+: RL\d{3} "
 
@@ -318,14 +321,14 @@ def _check_output(tmp_path, fmt: str) -> str:
     return proc.stdout
 
 
-def test_escape_breaks_leaves_one_line():
-    from rulelint.util.lines import escape_breaks
+def test_escape_controls_leaves_one_line():
+    from rulelint.util.lines import escape_controls
 
     every = "".join(chr(c) for c in range(0x3000) if not 0xD800 <= c <= 0xDFFF)
-    assert len(escape_breaks(every).splitlines()) == 1
+    assert len(escape_controls(every).splitlines()) == 1
     for raw, shown in BREAK_KINDS.values():
-        assert escape_breaks(f"a{raw}b") == f"a{shown}b"
-    assert escape_breaks("plain text, tab\tkept") == "plain text, tab\tkept"
+        assert escape_controls(f"a{raw}b") == f"a{shown}b"
+    assert escape_controls("plain text, tab\tkept") == "plain text, tab\tkept"
 
 
 @pytest.mark.parametrize("kind", sorted(BREAK_KINDS))
@@ -361,7 +364,7 @@ def test_line_based_formats_escape_every_break_kind(tmp_path, fmt):
         assert "%0Awitness: k=w\\nv" in rl202  # the witness still on an annotation line of its own
     elif fmt == "markdown":
         rows = [ln for ln in lines if ln.startswith("| RL")]
-        assert len(rows) == 12 and all(ln.endswith("|") for ln in rows)
+        assert len(rows) == len(BREAK_KINDS) + 1 and all(ln.endswith("|") for ln in rows)
     else:
         import re
 
@@ -507,3 +510,89 @@ def test_empty_rules_key_is_an_empty_ruleset_for_test_and_eval(tmp_path):
     assert got.exit_code == 0 and "1 passed" in got.output, got.output
     got = runner.invoke(app, ["eval", str(tmp_path / "rules.yaml"), "--event", '{"plan": "pro"}'])
     assert got.exit_code == 0, got.output
+
+
+# plain scalars YAML 1.1 reads as numbers, bools or dates; the id is the text as written
+TYPED_IDS = ["12:30", "0x1F", "1_000", "007", "on", "yes", "1.5", "2026-01-01", "9999-12-31"]
+
+
+def test_ids_are_the_text_as_written(tmp_path):
+    """read-through of #14: `id: 12:30` was silently the rule '750' (YAML 1.1 sexagesimal),
+    `0x1F` '31', `1_000` '1000'; `on` and `1.5` were RL002 although SPEC's id pattern allows
+    them. An id is a name: the text as written, in check, eval, --mark-reviewed, remove and
+    suggest-merge --apply alike."""
+    from typer.testing import CliRunner
+
+    from rulelint.cli import app
+
+    body = "".join(
+        f"  - id: {rid}\n    action: a{n % 2}\n    owner: o\n    match: {{x: {n}}}\n"
+        for n, rid in enumerate(TYPED_IDS)
+    )
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules:\n" + body + "  - id: dup\n    action: a0\n    match: {x: 0}\n",
+                    encoding="utf-8")
+    runner = CliRunner()
+    got = runner.invoke(app, ["check", str(path), "--format", "json"])
+    assert got.exit_code in (0, 1), got.output
+    report = json.loads(got.stdout)
+    assert not [f for f in report["findings"] if f["code"] == "RL002"], report["findings"]
+    dead = [f["rule_ids"][0] for f in report["findings"] if f["code"] in ("RL201", "RL301")]
+    assert dead == ["dup"], dead
+    for n, rid in enumerate(TYPED_IDS):
+        decided = runner.invoke(app, ["eval", str(path), "--event", json.dumps({"x": n}),
+                                      "--format", "json"])
+        assert json.loads(decided.stdout)["deciding"] == [rid], decided.output
+    marked = runner.invoke(app, ["review", str(path), "--mark-reviewed", "12:30,0x1F,on",
+                                 "--date", "2026-12-01"])
+    assert marked.exit_code == 0, marked.output
+    text = path.read_text(encoding="utf-8")
+    assert text.count("reviewed: 2026-12-01") == 3 and "  - id: 12:30\n" in text, text
+    removed = runner.invoke(app, ["remove", "0x1F", str(path), "--apply"])
+    assert removed.exit_code == 0, removed.output
+    assert "id: 0x1F" not in path.read_text(encoding="utf-8")
+    decided = runner.invoke(app, ["eval", str(path), "--event", '{"x": 1}', "--format", "json"])
+    assert json.loads(decided.stdout)["deciding"] == [], decided.output
+    merged = runner.invoke(app, ["suggest-merge", str(path), "--include-redundant", "--apply"])
+    assert merged.exit_code == 0 and "reloaded the written files" in merged.output, merged.output
+    for n, rid in enumerate(TYPED_IDS):
+        decided = runner.invoke(app, ["eval", str(path), "--event", json.dumps({"x": n}),
+                                      "--format", "json"])
+        assert json.loads(decided.stdout)["decision"] == ([] if rid == "0x1F" else [f"a{n % 2}"])
+
+
+@pytest.mark.parametrize("text", ["", "~", "null"])
+def test_an_empty_id_says_so(tmp_path, text):
+    """`id: null` is no id; the message says so and how to name a rule 'null'."""
+    from typer.testing import CliRunner
+
+    from rulelint.cli import app
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(f"rules:\n  - id: {text}\n    action: a\n    match: {{x: 1}}\n",
+                    encoding="utf-8")
+    got = CliRunner().invoke(app, ["check", str(path), "--format", "concise"])
+    assert got.exit_code == 1, got.output
+    assert "rules.yaml:2:" in got.output and "the id is empty" in got.output, got.output
+
+
+@pytest.mark.parametrize("command", [
+    ["review", "--today", "2026-12-01"],
+    ["review", "--today", "2026-12-01", "--format", "markdown"],
+    ["suggest-merge", "--include-shadowed"],
+    ["remove", "w2,esc,nul"],
+    ["remove", "w1"],
+])
+def test_review_and_removal_lists_escape_controls(tmp_path, command):
+    """The owners' lists (review, suggest-merge's removals, remove) interpolate owners,
+    files and messages: no control character reaches the terminal as itself."""
+    shutil.copy(HOSTILE / "fuzz-linebreak-3.yaml", tmp_path / "rules.yaml")
+    proc = run_cli([*command[:1], "rules.yaml", *command[1:]], tmp_path, timeout=30)
+    assert_clean_exit(proc.stdout + proc.stderr, proc.returncode)
+    out = proc.stdout
+    for kind, (raw, _shown) in BREAK_KINDS.items():
+        if kind in ("lf", "crlf"):
+            continue  # the output's own line ends
+        assert raw not in out, (kind, out)
+    if command[0] == "review":
+        assert "a\\x1bb" in out.replace("\\\\", "\\"), out

@@ -36,6 +36,18 @@ from . import oracle
 from .cli import Call, Runner, has_option
 from .spans import NoSpans, rule_spans, untouched_kept
 
+# characters a line-based report must show as escapes, never as themselves: controls but
+# tab and the line feed that ends its lines, DEL, C1, U+2028/9 and the bidirectional
+# overrides and isolates (defined here, not imported: the harness checks rulelint)
+RAW_CONTROLS = frozenset(
+    [chr(c) for c in range(0x20) if c not in (0x09, 0x0A)]
+    + [chr(c) for c in range(0x7F, 0xA0)]
+    + ["\u2028", "\u2029"]
+    + [chr(c) for c in range(0x202A, 0x202F)] + [chr(c) for c in range(0x2066, 0x206A)]
+)
+# outputs that are data (JSON, XML, CSV) or the file's own bytes (a diff, an --output -)
+_DATA_OUTPUTS = ("json", "sarif", "gitlab", "junit", "csv", "--diff", "-")
+
 BASE_FORMATS = ["text", "json", "sarif", "github", "junit", "markdown"]
 LOAD_ERRORS = {"RL001", "RL002", "RL003", "RL004", "RL005"}
 
@@ -140,6 +152,12 @@ class CaseRun:
             self.fail("self-reported-bug", c, line.strip()[:400])
         if machine and c.exit_code in (0, 1):
             self._machine(c, machine)
+        data = any(a in _DATA_OUTPUTS for a in c.args) or (
+            "--events" in c.args and "text" not in c.args)  # JSON Lines unless asked for text
+        if c.exit_code in (0, 1) and not data:
+            raw = sorted(set(c.stdout) & RAW_CONTROLS)
+            if raw:
+                self.fail("raw-control", c, f"the report holds {raw!r} as itself, not escaped")
         return c
 
     def _machine(self, c: Call, fmt: str) -> None:

@@ -345,7 +345,34 @@ def defaults_header(text: str, rng: random.Random) -> str:
     return text[: m.start()] + line + text[m.start():]
 
 
+# plain ids YAML 1.1 reads as something else: sexagesimal, hex, octal, bools, floats, dates
+TYPED_IDS = ["12:30", "0x1F", "007", "1_000", "on", "yes", "No", "1.5", "2026-01-01", "null", "~"]
+
+
+def typed_ids(text: str, rng: random.Random) -> str:
+    """Give one or two rules an id YAML 1.1 reads as a number, bool, date or null (an id is
+    the text as written; only an empty one is no id)."""
+    lines = _lines(text)
+    ids = [i for i, ln in enumerate(lines) if re.match(r"^\s*(?:- )?id: [^{\[]", ln)]
+    for i in rng.sample(ids, min(len(ids), rng.choice([1, 2]))):
+        lines[i] = re.sub(r"id: [^\s#]+", "id: " + rng.choice(TYPED_IDS), lines[i], count=1)
+    return "".join(lines)
+
+
+# control characters that are not line breaks but must not reach a terminal as themselves
+CONTROLS = ["\\e[31m", "\\x9b", "\\0", "\\a", "\\u202e", "\\x7f", "\\u2066"]
+
+
+def controls_in_quoted(text: str, rng: random.Random) -> str:
+    """ESC, CSI, NUL, BEL, an RTL override in a double-quoted value a message quotes."""
+    c = rng.choice(CONTROLS)
+    return _replace_value(
+        text, rng, lambda k, v: v if k == "id" else f'"{v.strip(chr(34))[:20]}{c}x"')
+
+
 OPERATORS: dict[str, Op] = {
+    "typed_ids": typed_ids,
+    "controls_in_quoted": controls_in_quoted,
     "defaults_header": defaults_header,
     "kind_trap": kind_trap,
     "break_in_quoted": break_in_quoted,

@@ -24,6 +24,7 @@ from rulelint.cli.common import (
     guarded,
     make_console,
     parse_today,
+    say,
 )
 from rulelint.cli.progress import shown as progress_shown
 from rulelint.engine import Report
@@ -109,9 +110,9 @@ def render_report(report: Report, fmt: str, color: Color, quiet: bool, out=None)
         if out is None:
             console = make_console(color)
         else:
-            from rich.console import Console
+            from rulelint.render.console import SafeConsole
 
-            console = Console(file=out, color_system=None, no_color=True, force_terminal=False,
+            console = SafeConsole(file=out, color_system=None, no_color=True, force_terminal=False,
                               highlight=False, width=100)
         text.render(report, console, quiet=quiet)
         return
@@ -149,7 +150,7 @@ def print_notes(report: Report, outputs: list[Output], quiet: bool) -> None:
     if any(o.fmt == "text" and o.path is None for o in outputs):
         return
     for note in report.notices:
-        print(f"rulelint: note: {note}", file=sys.stderr)
+        say(f"rulelint: note: {note}")
 
 
 def statistics(report: Report) -> list[dict]:
@@ -227,7 +228,7 @@ def check_cmd(
             raise ConfigError("--write-baseline records every current finding; drop --base")
         report = run_check(rule_paths, settings)
         n = save_baseline(write_baseline, report.findings)
-        print(f"rulelint: wrote {n} finding{'s' if n != 1 else ''} to {write_baseline}", file=sys.stderr)
+        say(f"rulelint: wrote {n} finding{'s' if n != 1 else ''} to {write_baseline}")
         return
     known = load_baseline(baseline) if baseline is not None else None
     with paused_gc():  # the report holds the whole project: no full collections while drawn

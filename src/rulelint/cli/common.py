@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 
 from rulelint.load.config import ConfigError
+from rulelint.render.console import SafeConsole
+from rulelint.util.lines import escape_output
 
 
 class Color(StrEnum):
@@ -73,7 +75,7 @@ def parse_today(value: str | None) -> dt.date | None:
 def make_console(color: Color = Color.auto, *, stderr: bool = False, machine: bool = False) -> Console:
     """Rich console honouring --color, NO_COLOR and non-TTY output; machine formats get none."""
     if machine:
-        return Console(
+        return SafeConsole(
             file=sys.stderr if stderr else sys.stdout,
             color_system=None, force_terminal=False, no_color=True, highlight=False,
             soft_wrap=True, emoji=False, markup=False,
@@ -87,11 +89,17 @@ def make_console(color: Color = Color.auto, *, stderr: bool = False, machine: bo
     stream = sys.stderr if stderr else sys.stdout
     if not (hasattr(stream, "isatty") and stream.isatty()) and not os.environ.get("COLUMNS"):
         kwargs["width"] = 100  # pipes and CI logs: a stable width, not rich's 80
-    return Console(**kwargs)
+    return SafeConsole(**kwargs)
+
+
+def say(line: str) -> None:
+    """One line on stderr, its control characters escaped (a value from a rule file may
+    hold ESC or U+2028)."""
+    print(escape_output(line), file=sys.stderr)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    print(f"rulelint: error: {message}", file=sys.stderr)
+    say(f"rulelint: error: {message}")
     return typer.Exit(code)
 
 

@@ -20,6 +20,7 @@ from rulelint.cli.common import (
     PathsArg,
     guarded,
     make_console,
+    say,
 )
 from rulelint.engine import load_rules
 from rulelint.load.config import ConfigError, resolve_settings
@@ -118,7 +119,7 @@ def eval_many(rs, source: str, fmt: str, color: Color) -> int:
         for _line, ev in rows:
             if isinstance(ev, BadEvent):
                 bad.append(ev)
-                print(f"rulelint: error: {shown}:{ev.line}: {ev.message}", file=sys.stderr)
+                say(f"rulelint: error: {shown}:{ev.line}: {ev.message}")
                 buffer.append(dumps({"line": ev.line, "error": ev.message}, ensure_ascii=False).translate(breaks))
             else:
                 d = decide_indexed(rs, ev, index)
@@ -155,7 +156,7 @@ def eval_many(rs, source: str, fmt: str, color: Color) -> int:
             )
         make_console(color).print(table)
         for ev in bad:
-            print(f"rulelint: error: {shown}:{ev.line}: {ev.message}", file=sys.stderr)
+            say(f"rulelint: error: {shown}:{ev.line}: {ev.message}")
     if bad:
         print(
             f"rulelint: error: {len(bad)} line{'s' if len(bad) != 1 else ''} of {shown} "

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from typing import Annotated
 
 import typer
@@ -22,6 +21,7 @@ from rulelint.cli.common import (
     make_console,
     parse_date,
     parse_today,
+    say,
 )
 from rulelint.history import growth as history
 from rulelint.load.config import ConfigError, resolve_settings
@@ -73,7 +73,7 @@ def history_cmd(
         report.rulesets = chosen
     note = report.future_note()
     if note:  # a run-level note: stderr, in every format
-        print(f"rulelint: note: {note}", file=sys.stderr)
+        say(f"rulelint: note: {note}")
     if format == "json":
         typer.echo(json.dumps(history.to_dict(report), indent=2, ensure_ascii=False))
         return

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from rulelint.cli import app
-from rulelint.cli.common import ConfigOpt, DebugOpt, PathsArg, guarded, parse_today
+from rulelint.cli.common import ConfigOpt, DebugOpt, PathsArg, guarded, parse_today, say
 from rulelint.load.config import ConfigError, resolve_settings, split_codes
 from rulelint.load.files import discover
 from rulelint.util.atomicio import write_atomic
@@ -85,7 +85,7 @@ def report_cmd(
             _check_target(html, set(overview.file_paths))
         page = render(overview)
     for n in overview.notices:
-        print(f"rulelint: {n}", file=sys.stderr)
+        say(f"rulelint: {n}")
     if to_stdout:
         typer.echo(page, nl=False)
         return

@@ -22,6 +22,7 @@ from rulelint.cli.common import (
     guarded,
     make_console,
     parse_today,
+    say,
 )
 from rulelint.load.config import ConfigError, Settings, resolve_settings, split_codes
 from rulelint.render import review as render_review
@@ -79,7 +80,7 @@ def review_cmd(
     report = run_check(rule_paths, settings)
     review = build_review(report, _split(owner) or None)
     for note in review.notices:
-        print(f"rulelint: note: {note}", file=sys.stderr)
+        say(f"rulelint: note: {note}")
     if review.load_problems:
         n = review.load_problems
         print(
@@ -159,4 +160,4 @@ def _mark(paths: list[Path] | None, settings: Settings, ids: list[str], when: dt
         (_, r), = found[rid]
         print(f"{r.file}:{r.line}: {rid}: reviewed: {when}")
     n = len(found)
-    print(f"rulelint: marked {n} rule{'s' if n != 1 else ''} reviewed on {when}", file=sys.stderr)
+    say(f"rulelint: marked {n} rule{'s' if n != 1 else ''} reviewed on {when}")

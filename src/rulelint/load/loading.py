@@ -50,10 +50,18 @@ def short(value: Any, most: int = 60) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
 
-class LocDict(dict):
-    """A mapping that remembers where it is: its own span and the line of every key."""
+# keys whose value is a name: a plain scalar that YAML 1.1 reads as something else
+# (``id: 12:30`` is the sexagesimal 750, ``id: 0x1F`` 31, ``id: on`` true) keeps its text
+NAME_KEYS = frozenset({"id"})
 
-    __slots__ = ("line", "col", "end_line", "end_col", "key_lines")
+
+class LocDict(dict):
+    """A mapping that remembers where it is: its own span and the line of every key.
+
+    ``written`` holds, for a key of NAME_KEYS, the text of a plain scalar that YAML read
+    as a number, a bool or a date: a name is what was written (see ``name_of``)."""
+
+    __slots__ = ("line", "col", "end_line", "end_col", "key_lines", "written")
 
     def __init__(self, line: int = 0, col: int = 0) -> None:  # starts empty, as dict() does
         self.line = line
@@ -61,9 +69,20 @@ class LocDict(dict):
         self.end_line = line
         self.end_col = col
         self.key_lines: dict[Any, int] = {}
+        self.written: dict[Any, str] | None = None
 
     def line_of(self, key: Any) -> int:
         return self.key_lines.get(key, self.line)
+
+
+def name_of(raw: Any, key: str = "id") -> Any:
+    """The value of ``raw[key]`` as a name: the text as written when it is a plain scalar
+    that YAML read as a number, a bool or a date (``id: 12:30`` is '12:30', not 750;
+    ``id: 007`` is '007'); else the value as loaded (None when absent or null)."""
+    written = getattr(raw, "written", None)
+    if written and key in written:
+        return written[key]
+    return raw.get(key) if isinstance(raw, dict) else None
 
 
 class LocList(list):
@@ -417,6 +436,17 @@ def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[in
                 else:
                     container[key] = value
                     container.key_lines[key] = key_line
+                    if (
+                        key in NAME_KEYS
+                        and value is not None
+                        and type(value) is not str
+                        and type(source) is scalar_event
+                        and source.tag is None
+                        and not source.style
+                    ):
+                        if container.written is None:
+                            container.written = {}
+                        container.written[key] = source.value
         else:
             container.append(value)
             container.item_lines.append(
@@ -558,8 +588,12 @@ def load_file(path: Path, display: str | None = None, data: bytes | None = None)
 
 
 def to_plain(value: Any) -> Any:
-    """Plain dicts and lists (for JSON, pydantic output, hashing)."""
+    """Plain dicts and lists (for JSON, pydantic output, hashing); a name is its text as
+    written (``name_of``)."""
     if isinstance(value, dict):
+        written = getattr(value, "written", None)
+        if written:
+            return {k: written[k] if k in written else to_plain(v) for k, v in value.items()}
         return {k: to_plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [to_plain(v) for v in value]

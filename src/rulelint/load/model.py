@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from rulelint.load.loading import BadScalar, LocDict, LocList, WrittenTimestamp
+from rulelint.load.loading import BadScalar, LocDict, LocList, WrittenTimestamp, name_of
 from rulelint.util.spelling import closest
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
@@ -260,6 +260,9 @@ def explain(
             text = text.removeprefix("Value error, ")
             if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
                 text = "an id starts with a letter or digit, then letters, digits or . _ : -"
+            elif kind == "string_type" and loc == ["id"] and err.get("input") is None:
+                text = ("the id is empty (YAML reads `id:`, `id: ~` and `id: null` as no value): "
+                        'give the rule an id, quoted if it is a word YAML reserves ("null")')
             elif kind == "string_too_long" and loc and loc[-1] == "id":
                 text = f"an id is at most {MAX_ID_LENGTH} characters"
             problems.append(SchemaProblem(f"{path or where}: {text}", line))
@@ -315,7 +318,9 @@ def validate_rule(
         missing = {k: v for k, v in defaults.items() if k not in raw}
         if missing:
             data = {**missing, **raw}
-    rid = raw.get("id")
+    rid = name_of(raw)
+    if rid is not raw.get("id"):  # `id: 12:30` is the name '12:30', not YAML 1.1's 750
+        data = {**data, "id": rid}
     where = f"rule {rid!r}" if isinstance(rid, (str, int)) and not isinstance(rid, bool) else "this rule"
     try:
         return Rule.model_validate(data), []

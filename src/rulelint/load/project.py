@@ -32,7 +32,15 @@ from rulelint.load.conditions import (
 )
 from rulelint.load.config import Settings
 from rulelint.load.files import SourceFile
-from rulelint.load.loading import LocDict, LocList, YamlDocument, load_file, parse_text, to_plain
+from rulelint.load.loading import (
+    LocDict,
+    LocList,
+    YamlDocument,
+    load_file,
+    name_of,
+    parse_text,
+    to_plain,
+)
 from rulelint.load.model import FieldDecl, Header, Limits, Rule, validate_header, validate_rule
 from rulelint.report.findings import Finding, Location, Severity
 from rulelint.util import progress
@@ -412,8 +420,9 @@ def _build_ruleset(
 
 
 def _raw_id(raw: Any) -> list[str]:
-    if isinstance(raw, dict) and isinstance(raw.get("id"), (str, int)):
-        return [str(raw["id"])]
+    rid = name_of(raw)
+    if isinstance(rid, (str, int)) and not isinstance(rid, bool):
+        return [str(rid)]
     return []
 
 

@@ -4,7 +4,7 @@ The shape of ruff's and flake8's concise output, which vim's quickfix (``errorfo
 ``%f:%l:%c: %m``), nvim-lint and VS Code problem matchers read. Line and column start at 1
 (a finding without a column points at the rule's first column). A message never spans
 lines: a line break in it (a rule value quoted into it may hold ``\\n``, ``\\r``, NEL,
-U+2028...) is written as its visible escape (``util.lines.escape_breaks``), and the witness
+U+2028...) is written as its visible escape (``util.lines.escape_controls``), and the witness
 event, when there is one, follows it.
 A finding without a file (none today) is anchored at the config file, else the first file.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 from rulelint.engine import Report
 from rulelint.render.text import format_event
 from rulelint.report.findings import Finding
-from rulelint.util.lines import escape_breaks
+from rulelint.util.lines import escape_controls
 
 
 def line(f: Finding, fallback: str) -> str:
@@ -22,7 +22,7 @@ def line(f: Finding, fallback: str) -> str:
     if f.witness is not None:
         message += f" (witness: {format_event(f.witness)})"
     # the whole line: a file name may hold a break too
-    return escape_breaks(f"{f.file or fallback}:{f.line or 1}:{f.column or 1}: {f.code} {message}")
+    return escape_controls(f"{f.file or fallback}:{f.line or 1}:{f.column or 1}: {f.code} {message}")
 
 
 def fallback_file(report: Report) -> str:

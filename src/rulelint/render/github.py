@@ -5,7 +5,7 @@ becomes ``notice``. Paths are relative to the repository root (GitHub resolves t
 against the checkout, whatever the step's working directory). Escaping follows the
 Actions runner: in the message ``%``, CR and LF are percent-encoded; in properties also
 ``:`` and ``,``. A line break inside the message's own parts (a rule value quoted into it,
-a witness value) is first written as its visible escape (``util.lines.escape_breaks``, as
+a witness value) is first written as its visible escape (``util.lines.escape_controls``, as
 ``--format concise`` does), so the only breaks in an annotation are the ones between its
 parts (message, witness, ruleset), which GitHub shows as separate lines.
 
@@ -20,7 +20,7 @@ from rulelint.engine import Report
 from rulelint.render.locations import RepoPaths
 from rulelint.render.text import format_event
 from rulelint.report.findings import Finding, Severity
-from rulelint.util.lines import escape_breaks
+from rulelint.util.lines import escape_controls
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -42,17 +42,17 @@ def annotation(f: Finding, paths: RepoPaths) -> str:
             if f.column:
                 props.append(("col", str(f.column)))
     props.append(("title", f"rulelint ({f.code})"))
-    message = escape_breaks(f.message)
+    message = escape_controls(f.message)
     if f.witness is not None:
-        message += f"\nwitness: {escape_breaks(format_event(f.witness))}"
+        message += f"\nwitness: {escape_controls(format_event(f.witness))}"
     if f.ruleset and not f.file:
-        message += f"\nruleset: {escape_breaks(f.ruleset)}"
-    head = ",".join(f"{k}={escape_property(v)}" for k, v in props)
+        message += f"\nruleset: {escape_controls(f.ruleset)}"
+    head = ",".join(f"{k}={escape_property(escape_controls(v))}" for k, v in props)
     return f"::{COMMAND[f.severity]} {head}::{escape_data(message)}"
 
 
 def notice(note: str) -> str:
-    return f"::notice title={escape_property('rulelint')}::{escape_data(escape_breaks(note))}"
+    return f"::notice title={escape_property('rulelint')}::{escape_data(escape_controls(note))}"
 
 
 def render(report: Report) -> str:

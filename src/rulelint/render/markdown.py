@@ -12,23 +12,23 @@ import re
 from rulelint.engine import Report, RulesetSummary
 from rulelint.render.text import format_event
 from rulelint.report.findings import Finding
-from rulelint.util.lines import escape_breaks
+from rulelint.util.lines import escape_controls
 
 MAX_ROWS = 200
 
 
 def cell(s: str) -> str:
     """Text safe inside a Markdown table cell (no pipes, no line breaks, no raw HTML). A
-    line break is written as its visible escape (``util.lines.escape_breaks``, as every
+    line break is written as its visible escape (``util.lines.escape_controls``, as every
     line-based format does): a row is one line, and the cell shows ``\\n``, ``\\u2028``."""
-    s = escape_breaks(s)
+    s = escape_controls(s)
     s = s.replace("\\", "\\\\").replace("|", "\\|")
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def code(s: str) -> str:
     """An inline code span inside a table cell, whatever backticks ``s`` holds."""
-    s = escape_breaks(s).replace("|", "\\|")
+    s = escape_controls(s).replace("|", "\\|")
     longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if s.startswith("`") or s.endswith("`") else ""

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from rulelint.util.lines import escape_controls
+
 NO_OWNER = "(no owner)"
 
 
@@ -26,9 +28,10 @@ def removal_lines(removed: list[Any]) -> list[str]:
     out: list[str] = []
     for owner, items in by_owner(removed):
         n = len(items)
-        out.append(f"  {owner}: {n} rule{'s' if n != 1 else ''}")
+        out.append(f"  {escape_controls(owner)}: {n} rule{'s' if n != 1 else ''}")
         for r in items:
-            out.append(f"    - {r.rule.id} ({r.rule.file}:{r.rule.id_line or r.rule.line}): {r.reason}")
+            where = f"{r.rule.file}:{r.rule.id_line or r.rule.line}"
+            out.append(escape_controls(f"    - {r.rule.id} ({where}): {r.reason}"))
     return out
 
 
@@ -83,14 +86,14 @@ def render_removal_text(results: list[Any], console) -> None:
         for r in res.removed:
             codes = f" [{', '.join(res.why[id(r)])}]" if id(r) in res.why else ""
             owner = f", {r.rule.owner}" if r.rule.owner else ""
-            say(f"  - {r.id} ({r.file}:{r.id_line or r.line}{owner}){codes}")
+            say(Text(escape_controls(f"  - {r.id} ({r.file}:{r.id_line or r.line}{owner}){codes}")))
         d = res.impact
         if d.decisions:
             k = len(d.decisions)
             say(Text(f"  {k} decision change{'s' if k != 1 else ''}:", style="bold yellow"))
             for c in d.decisions:
-                say(f"    {change_summary(c, rs.semantics == 'first-match')}")
-                say(Text(f"      witness: {format_event(c.witness)}", style="dim"))
+                say(Text(escape_controls(f"    {change_summary(c, rs.semantics == 'first-match')}")))
+                say(Text(escape_controls(f"      witness: {format_event(c.witness)}"), style="dim"))
             if d.truncated:
                 say(Text("    … more changes not listed", style="dim"))
         elif d.complete:

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from rulelint.render.markdown import cell, code
 from rulelint.report.review import Review, ReviewItem, review_dict
+from rulelint.util.lines import escape_controls, escape_output
 
 FORMATS = ("text", "markdown", "csv", "json")
 CSV_COLUMNS = ("owner", "ruleset", "rule_id", "file", "line", "codes", "action", "frees", "reasons")
@@ -25,8 +26,8 @@ def _plural(n: int, word: str) -> str:
 
 def _where(i: ReviewItem) -> str:
     if i.file and i.line:
-        return f"{i.file}:{i.line}"
-    return i.file or "—"
+        return escape_controls(f"{i.file}:{i.line}")
+    return escape_controls(i.file) if i.file else "—"
 
 
 def headline(review: Review) -> str:
@@ -51,7 +52,8 @@ def _ruleset_lines(review: Review) -> list[str]:
 
 
 def _owner_title(o) -> str:
-    return f"{o.label}: {_plural(len(o.items), 'rule')}, frees {_plural(o.frees, 'slot')}"
+    label = escape_controls(o.label)
+    return f"{label}: {_plural(len(o.items), 'rule')}, frees {_plural(o.frees, 'slot')}"
 
 
 def text_lines(review: Review, width: int) -> list[Text]:
@@ -64,16 +66,17 @@ def text_lines(review: Review, width: int) -> list[Text]:
         out.append(Text(_owner_title(o), style="bold underline"))
         for i in o.items:
             head = Text("  ")
-            head.append(i.rule_id, style="bold")
+            head.append(escape_controls(i.rule_id), style="bold")
             head.append(f"  {_where(i)}  ")
             if several:
-                head.append(f"[{i.ruleset}]  ")
+                head.append(f"[{escape_controls(i.ruleset)}]  ")
             head.append(f"-> {i.action}", style="green" if i.frees else "cyan")
             head.append(f" (frees {i.frees})" if i.frees else "")
             out.append(head)
             for r in i.reasons:
                 lines = textwrap.wrap(
-                    f"{r.code} {r.name}: {r.message}", width - 6, subsequent_indent="  ",
+                    f"{r.code} {r.name}: {escape_controls(r.message)}", width - 6,
+                    subsequent_indent="  ",
                     break_long_words=False, break_on_hyphens=False,
                 ) or [r.code]
                 out.extend(Text("      " + line, style="dim") for line in lines)
@@ -87,7 +90,7 @@ def text_lines(review: Review, width: int) -> list[Text]:
 def text(review: Review, console: Console) -> None:
     lines = text_lines(review, max(60, console.width))
     if console.color_system is None:  # plain output (pipes, NO_COLOR): no styling to draw
-        console.file.write("".join(line.plain + "\n" for line in lines))
+        console.file.write(escape_output("".join(line.plain + "\n" for line in lines)))
         console.file.flush()
         return
     console.print(Text("\n").join(lines), soft_wrap=True)

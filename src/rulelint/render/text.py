@@ -14,7 +14,7 @@ from rich.text import Text
 
 from rulelint.engine import Report, RulesetSummary
 from rulelint.report.findings import Finding, Severity
-from rulelint.util.lines import escape_breaks
+from rulelint.util.lines import escape_controls, escape_output
 
 try:  # the line breaker ``Text.wrap`` itself uses, for the fast path of ``_wrap_plain``
     from rich._wrap import divide_line
@@ -121,7 +121,7 @@ def _finding_lines(f: Finding, width: int) -> list[Text]:
     head.append(severity, style=STYLE[f.severity])
     head.append(code, style="bold")
     head.append(name, style="dim")
-    message = escape_breaks(f.message)  # a break in a quoted value must not start a line
+    message = escape_controls(f.message)  # a break in a quoted value must not start a line
     plain = _wrap_plain(message, width)
     if plain is None:
         lines = [head, *_indented(Text(message), width)]
@@ -130,7 +130,7 @@ def _finding_lines(f: Finding, width: int) -> list[Text]:
     if f.witness is not None:
         w = Text()
         w.append("witness: ", style="dim")
-        w.append(escape_breaks(format_event(f.witness)))
+        w.append(escape_controls(format_event(f.witness)))
         lines.extend(_indented(w, width))
     return lines
 
@@ -141,12 +141,12 @@ def _finding_plain(f: Finding, width: int) -> list[str] | None:
     head = "".join(_head(f))
     if not (head.isascii() and head.isprintable()):
         return None
-    message = _wrap_plain(escape_breaks(f.message), width)
+    message = _wrap_plain(escape_controls(f.message), width)
     if message is None:
         return None
     lines = [head, *[INDENT + line for line in message]]
     if f.witness is not None:
-        witness = _wrap_plain("witness: " + escape_breaks(format_event(f.witness)), width)
+        witness = _wrap_plain("witness: " + escape_controls(format_event(f.witness)), width)
         if witness is None:
             return None
         lines.extend(INDENT + line for line in witness)
@@ -184,7 +184,7 @@ def _print_batch(console: Console, batch: list[Any], direct: bool) -> None:
         return
     if direct:
         file = console.file
-        file.write("".join([line + "\n" for line in batch]))
+        file.write(escape_output("".join([line + "\n" for line in batch])))
         file.flush()
     else:
         console.print(Group(*batch), soft_wrap=True)

@@ -152,23 +152,47 @@ def lf_line_numbers(text: str) -> list[int] | None:
 
 # --- text for line-based output ---------------------------------------------------------
 
-# every character ``str.splitlines`` breaks at (a superset of libyaml's ``BREAKS``: editors,
-# terminals, log viewers and line readers each honour some of them), as a visible escape
-_ESCAPES = {
-    "\n": "\\n", "\r": "\\r", "\x0b": "\\x0b", "\x0c": "\\x0c", "\x1c": "\\x1c",
-    "\x1d": "\\x1d", "\x1e": "\\x1e", "\x85": "\\x85", "\u2028": "\\u2028", "\u2029": "\\u2029",
-}
+# what must not reach a line-based output as itself: every character ``str.splitlines``
+# breaks at (a superset of libyaml's ``BREAKS``: editors, terminals, log viewers and line
+# readers each honour some of them), every other C0 and C1 control but the tab (ESC starts
+# a terminal escape sequence that can recolour, hide or rewrite what a CI log shows), DEL,
+# and the bidirectional overrides and isolates that reorder how a line reads ("Trojan
+# Source", CVE-2021-42574). Each is written as its visible escape, as Python's ``repr``
+# writes it.
+_CONTROLS = (
+    [chr(c) for c in range(0x20) if c != 0x09]
+    + [chr(c) for c in range(0x7F, 0xA0)]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["\u2028", "\u2029"]
+)
+_ESCAPES = {c: repr(c)[1:-1] for c in _CONTROLS}
 _ESCAPE_TABLE = str.maketrans(_ESCAPES)
-OUTPUT_BREAKS = "".join(_ESCAPES)
+OUTPUT_CONTROLS = "".join(_ESCAPES)
 
 
-def escape_breaks(s: str) -> str:
-    """``s`` on one line: each line-break character (``\\n``, ``\\r``, ``\\v``, ``\\f``,
-    U+001C..U+001E, NEL, U+2028, U+2029: all that ``str.splitlines`` breaks at) becomes its
-    visible escape, ``\\n``, ``\\r``, ``\\x0b``, ``\\x85``, ``\\u2028`` and so on, as
-    Python's ``repr`` writes them. Every renderer whose output is read line by line
-    (concise, github, the text report, Markdown tables) passes interpolated text through
-    this, so a rule value with a break in it never splits a finding over lines."""
+def escape_controls(s: str) -> str:
+    """``s`` as one visible line: each line break (``\\n``, ``\\r``, ``\\v``, ``\\f``,
+    U+001C..U+001E, NEL, U+2028, U+2029: all that ``str.splitlines`` breaks at), every
+    other control character but the tab (ESC, BEL, NUL, C1) and every bidirectional
+    override becomes its visible escape (``\\n``, ``\\x1b``, ``\\u202e``), as Python's
+    ``repr`` writes them. Every renderer whose output is read line by line (concise, github,
+    the text report, Markdown tables, the review lists) passes interpolated text through
+    this, so a rule value never splits a finding over lines nor drives the terminal."""
     if s.isascii() and s.isprintable():  # the common case: nothing to do, at C speed
         return s
     return s.translate(_ESCAPE_TABLE)
+
+
+_KEEP_LINES_TABLE = str.maketrans({c: e for c, e in _ESCAPES.items() if c != "\n"})
+_RAW_CONTROL = re.compile("[" + re.escape("".join(c for c in _ESCAPES if c != "\n")) + "]")
+
+
+def escape_output(s: str) -> str:
+    """``escape_controls`` for a whole report: its own line feeds stay, every other control
+    character becomes its escape. The last guard of every text output (the console writes
+    through it, ``render.console``), so a value no renderer escaped still cannot reach the
+    terminal as itself."""
+    if _RAW_CONTROL.search(s) is None:  # the common case, one C scan
+        return s
+    return s.translate(_KEEP_LINES_TABLE)
