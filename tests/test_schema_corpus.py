@@ -32,6 +32,10 @@ GOOD_RULES = {
     "null-rules": "rules:\n",
     "one-rule": HEAD + RULE,
     "int-id": "rules:\n  - {id: 1234, action: keep, match: {}}\n",
+    # ids are the text as written, whatever type YAML would give the scalar
+    "bool-id": "rules:\n  - {id: true, action: keep, match: {}}\n",
+    "float-id": "rules:\n  - {id: 1.5, action: keep, match: {}}\n",
+    "hex-id": "rules:\n  - {id: 0x1F, action: keep, match: {}}\n",
     "null-match": "rules:\n  - id: a\n    action: keep\n    match:\n",
     "x-anchor": (
         "x-base: &base {action: keep, owner: ops}\n"
@@ -83,7 +87,6 @@ BAD_RULES = {
     "bad-id-pattern": "rules:\n  - {id: -a, action: keep, match: {}}\n",
     "bad-id-space": "rules:\n  - {id: 'a b', action: keep, match: {}}\n",
     "negative-int-id": "rules:\n  - {id: -5, action: keep, match: {}}\n",
-    "bool-id": "rules:\n  - {id: true, action: keep, match: {}}\n",
     "long-id": f"rules:\n  - {{id: {'a' * 201}, action: keep, match: {{}}}}\n",
     "empty-action": "rules:\n  - {id: a, action: '', match: {}}\n",
     "int-action": "rules:\n  - {id: a, action: 3, match: {}}\n",
@@ -127,6 +130,8 @@ LOADER_ONLY = {
     "bounds-admit-nothing": "rules:\n  - {id: a, action: k, match: {n: {gte: 5, lt: 5}}}\n",
     "cidr-host-bits": "rules:\n  - {id: a, action: k, match: {n: {cidr: 10.0.0.1/8}}}\n",
     "cidr-not-a-network": "rules:\n  - {id: a, action: k, match: {n: {cidr: nowhere}}}\n",
+    # the editor reads 0.5, the id as written is '.5' (not a letter or digit first)
+    "dot-float-id": "rules:\n  - {id: .5, action: keep, match: {}}\n",
 }
 
 GOOD_CONFIGS = {

@@ -60,7 +60,8 @@ DOCS: dict[str, str] = {
     "max": "int only: the highest value the field can take (unbounded when left out).",
     # --- rules
     "id": "Unique in its ruleset: a letter or digit, then letters, digits or . _ : - "
-          f"(at most {MAX_ID_LENGTH} characters).",
+          f"(at most {MAX_ID_LENGTH} characters). The text as written is the id: "
+          "`id: 0x1F` is '0x1F'.",
     "action": "The outcome of a match: any text the target system understands.",
     "match": "AND of conditions, one per field; a field the rule does not name matches "
              "anything. A condition on a field the event lacks does not hold. {} matches all.",
@@ -207,7 +208,9 @@ def _rule_schemas() -> dict[str, dict[str, Any]]:
     """Each key of a rule, as the loader takes it (without its description)."""
     return {
         "id": {"anyOf": [{"type": "string", "pattern": ID_PATTERN, "maxLength": MAX_ID_LENGTH},
-                         _int(0)]},
+                         # the text as written is the id: `id: 12`, `id: 1.5` and `id: true`
+                         # are the ids '12', '1.5' and 'true' (an editor reads them typed)
+                         _int(0), {"type": "number", "minimum": 0}, {"type": "boolean"}]},
         "action": TEXT,
         "match": {"anyOf": [{"type": "object",
                              "additionalProperties": {"$ref": "#/$defs/condition"}}, NULL]},
