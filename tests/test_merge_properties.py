@@ -81,12 +81,7 @@ def suggest_and_write(spec: MergeSet, tmp: Path, include_redundant: bool, target
 # --- the properties --------------------------------------------------------------------------
 
 
-# derandomize: hypothesis has (rarely) found a set where a second --include-redundant run on
-# the output removes one more rule (the one-at-a-time removals are not always a fixpoint:
-# correct decisions, a slot left for the next run). Tracked in issue 16's note; until the
-# planner iterates to a fixpoint, this property runs on the same examples every time so CI
-# does not turn red by chance. Equivalence (the first asserts) is what must never fail.
-@settings(max_examples=examples(150), derandomize=True, **PROPS)
+@settings(max_examples=examples(150), **PROPS)
 @given(spec=merge_sets(), include_redundant=st.booleans())
 def test_suggested_set_equivalent_on_total_events(spec: MergeSet, include_redundant: bool):
     """Events carry every field: identical decisions everywhere, and a second run on the

@@ -56,6 +56,7 @@ from rulelint.util.gcpause import paused_gc
 
 DEFAULT_KEYS = ("owner", "enabled", "expires")
 MAX_ROUNDS = 32
+MAX_FIXPOINT = 32  # removal-and-merge passes after the first (see ``Planner._to_fixpoint``)
 SCAN = 32  # rules of a window looked at one by one before the index is asked
 GROUP_TRIES = 8  # open groups a rule may try to join when a run cannot become one rule
 
@@ -343,12 +344,15 @@ class Planner:
             if found is None:
                 continue
             takers = [snapshot[k].base for k in found]
-            r.alive = False
-            self.count -= 1
-            self.removed.append(
-                Removal(r.base, never_reason(r.base, takers), takers, "include_shadowed")
-            )
+            self._drop(r, never_reason(r.base, takers), takers, "include_shadowed")
         self.rules = [r for r in self.rules if r.alive]
+
+    def _drop(self, r: PlanRule, reason: str, takers: list[RuleEntry], flag: str) -> None:
+        """Remove rule r (a merged one with all of its members: one slot)."""
+        r.alive = False
+        self.count -= 1
+        for m in sorted(r.members, key=lambda m: (m.rule.priority, m.pos)):
+            self.removed.append(Removal(m, reason, takers, flag))
 
     def _remove_redundant(self) -> None:
         snapshot = self._snapshot
@@ -362,9 +366,7 @@ class Planner:
                 continue
             ok, reason = removals.removable(i)
             if ok:
-                r.alive = False
-                self.count -= 1
-                self.removed.append(Removal(r.base, reason))
+                self._drop(r, reason, [], "include_redundant")
         self.rules = [r for r in self.rules if r.alive]
 
     # -- merging ----------------------------------------------------------------------------
@@ -503,9 +505,9 @@ class Planner:
             self._remove_redundant()
             if not self.removed and self.reuse is not None and not self.include_shadowed:
                 return replace(self.reuse, include_redundant=True)  # the merge-only plan
-        for _ in range(MAX_ROUNDS):
-            if self._done() or not self._round():
-                break
+        merged = self._merge_rounds()
+        if self.include_redundant:
+            self._to_fixpoint(merged)
         groups = []
         for r in sorted(self.rules, key=lambda r: r.order):
             if r.alive and len(r.members) > 1:
@@ -515,6 +517,38 @@ class Planner:
             self.rs, before, groups, self.removed, self.target, self.include_redundant,
             self.include_shadowed,
         )
+
+    def _merge_rounds(self) -> bool:
+        """Merge rounds until one merges nothing (or the budget is met); whether any did."""
+        merged = False
+        for _ in range(MAX_ROUNDS):
+            if self._done() or not self._round():
+                break
+            merged = True
+        return merged
+
+    def _to_fixpoint(self, merged: bool) -> None:
+        """Removals and merges until neither finds more. One pass of each is not always the
+        end (a second ``suggest-merge`` on the output would find more): a merged rule may
+        cover a rule that was needed before (or be covered itself), a removal may let two
+        rules merge that a rule between them kept apart, and removing an earlier rule may
+        make a later one redundant (the pass runs latest first). Each pass indexes the rules
+        as they are now (``_start``): the plan so far is a rule list like any other. The
+        merge rounds run until one merges nothing, so a removal pass that finds nothing new
+        ends it; ``MAX_FIXPOINT`` bounds the passes (decisions stay exact either way)."""
+        if not merged and not self.removed:
+            return  # one pass of each found nothing: that is the fixpoint
+        for _ in range(MAX_FIXPOINT):
+            if self._done():
+                return
+            self._start()
+            removed = len(self.removed)
+            if self.include_shadowed:
+                self._remove_never_deciding()
+            self._remove_redundant()
+            if len(self.removed) == removed:
+                return
+            self._merge_rounds()
 
     def plan(self) -> Plan:
         with paused_gc():
