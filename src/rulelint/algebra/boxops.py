@@ -7,7 +7,6 @@ Whether two boxes meet is ``sets.box_meets``.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from rulelint.algebra.sets import (
@@ -34,22 +33,42 @@ def cut(pieces: list[dict], box: dict, domains) -> tuple[list[dict], bool]:
     return out, took
 
 
-def cut_all(pieces: list[dict], boxes: list[dict], domains) -> list[dict]:
-    """``pieces`` minus the union of ``boxes``. Boxes on one field are joined first, one
-    union per field (n values cost one subtraction, not n of a growing set)."""
-    one: dict[str, list[Any]] = defaultdict(list)
-    other = []
+_JOIN_RANK = {"string": 0, "ip": 1, "int": 2}  # the field boxes are joined on, first choice
+
+
+def _join_field(box: dict, domains) -> str:
+    """The field a box is joined with others on: the one most likely to differ between rules
+    that agree on the rest (a customer or a prefix before a CIDR, a range, a listed value)."""
+    return min(box, key=lambda f: (_JOIN_RANK.get(getattr(domains.get(f), "kind", ""), 3), f))
+
+
+def join_boxes(boxes: list[dict], domains) -> list[dict]:
+    """The same union in fewer boxes: boxes equal on every field but one (the join field,
+    ``_join_field``) become one box whose set there is the union of theirs. Exact
+    ({f: A, rest} ∪ {f: B, rest} = {f: A ∪ B, rest}); order of the result: first occurrence."""
+    groups: dict[tuple, list[dict]] = {}
     for b in boxes:
-        if len(b) == 1:
-            ((f, s),) = b.items()
-            one[f].append(s)
+        f = _join_field(b, domains) if len(b) > 1 else next(iter(b), "")
+        key = (f, frozenset(b.keys()), frozenset((g, s) for g, s in b.items() if g != f))
+        groups.setdefault(key, []).append(b)
+    out = []
+    for (f, _, _), group in groups.items():
+        if len(group) == 1 or not f:  # one box, or boxes with no condition (all the same)
+            out.append(group[0])
         else:
-            other.append(b)
-    for f, sets in one.items():
-        pieces, _ = cut(pieces, {f: union_all(sets)}, domains)
-        if not pieces:
-            return []
-    for b in other:
+            joined = dict(group[0])
+            joined[f] = union_all([b[f] for b in group])
+            out.append(joined)
+    return out
+
+
+def cut_all(pieces: list[dict], boxes: list[dict], domains) -> list[dict]:
+    """``pieces`` minus the union of ``boxes``. Boxes equal on all fields but one are
+    joined first (``join_boxes``: one union per group), so n rules that differ in one value
+    cost one subtraction, not n of a growing set (a cofinite piece lists every value cut)."""
+    joined = join_boxes(boxes, domains) if len(boxes) > 1 else list(boxes)
+    joined.sort(key=len)  # single-field unions first: they take the most
+    for b in joined:
         pieces, _ = cut(pieces, b, domains)
         if not pieces:
             return []

@@ -255,15 +255,9 @@ class Removals:
         both = fields | c.box.keys()
         query = box_intersect(rules[i].box, c.box, dom)
         assert query is not None
-        for k in self.index.iter_candidates(query, hi=i, within=both):
-            e = rules[k]
-            if e.alive and e.base.exact and not e.box.keys() <= fields:
-                pieces, _ = cut(pieces, e.box, dom)
-                if not pieces:
-                    return True
-        for e in wider:
-            if e.box.keys() <= both:
-                pieces, _ = cut(pieces, e.box, dom)
-                if not pieces:
-                    return True
-        return False
+        boxes = [
+            e.box for k in self.index.iter_candidates(query, hi=i, within=both)
+            if (e := rules[k]).alive and e.base.exact and not e.box.keys() <= fields
+        ]
+        boxes.extend(e.box for e in wider if e.box.keys() <= both)
+        return not cut_all(pieces, boxes, dom)  # one union, not one cut per rule (n²)
