@@ -230,6 +230,9 @@ class Planner:
         self._index = OverlapIndex([])
         self._moved = _Moved()
         self._memo: tuple[int, int, int, bool] | None = None
+        # boxes of the rules removed or grown since the last removal pass began: only rules
+        # that meet one of them can answer differently in the next pass (``_to_fixpoint``)
+        self._touched: list[dict] = []
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -320,6 +323,7 @@ class Planner:
             r.alive = False
             r.merged_into = keep
         keep.box = new_box
+        self._touched.append(new_box)
         keep.match = match
         if f not in keep.fields:
             keep.fields.append(f)
@@ -328,9 +332,10 @@ class Planner:
 
     # -- removal of rules that change nothing ---------------------------------------------
 
-    def _remove_never_deciding(self) -> None:
+    def _remove_never_deciding(self, only: set[int] | None = None) -> None:
         """First-match: remove every rule that decides no event (``Removals.never_decides``),
-        in evaluation order, each asked against the rules before it that stay."""
+        in evaluation order, each asked against the rules before it that stay (``only``:
+        just those positions)."""
         if not self.first_match:
             return
         snapshot = self._snapshot
@@ -338,7 +343,7 @@ class Planner:
         for i, r in enumerate(snapshot):
             if self._done():
                 break
-            if not r.alive or not r.base.exact:
+            if not r.alive or not r.base.exact or (only is not None and i not in only):
                 continue
             found = removals.never_decides(i)
             if found is None:
@@ -351,10 +356,11 @@ class Planner:
         """Remove rule r (a merged one with all of its members: one slot)."""
         r.alive = False
         self.count -= 1
+        self._touched.append(r.box)
         for m in sorted(r.members, key=lambda m: (m.rule.priority, m.pos)):
             self.removed.append(Removal(m, reason, takers, flag))
 
-    def _remove_redundant(self) -> None:
+    def _remove_redundant(self, only: set[int] | None = None) -> None:
         snapshot = self._snapshot
         removals = Removals(snapshot, self._index, self.domains, self.first_match)
         # latest first: of two duplicates, the copy added later is the one to go
@@ -362,7 +368,7 @@ class Planner:
             if self._done():
                 break
             r = snapshot[i]
-            if not r.alive or not r.base.exact:
+            if not r.alive or not r.base.exact or (only is not None and i not in only):
                 continue
             ok, reason = removals.removable(i)
             if ok:
@@ -535,20 +541,39 @@ class Planner:
         make a later one redundant (the pass runs latest first). Each pass indexes the rules
         as they are now (``_start``): the plan so far is a rule list like any other. The
         merge rounds run until one merges nothing, so a removal pass that finds nothing new
-        ends it; ``MAX_FIXPOINT`` bounds the passes (decisions stay exact either way)."""
+        ends it; ``MAX_FIXPOINT`` bounds the passes (decisions stay exact either way).
+
+        A pass asks only the rules that meet a rule removed or grown since the previous pass
+        began (``_touched``): whether a rule is removable depends only on the live rules that
+        meet it, so every other rule would answer as it did."""
         if not merged and not self.removed:
             return  # one pass of each found nothing: that is the fixpoint
         for _ in range(MAX_FIXPOINT):
             if self._done():
                 return
             self._start()
+            only = self._affected()
             removed = len(self.removed)
             if self.include_shadowed:
-                self._remove_never_deciding()
-            self._remove_redundant()
+                self._remove_never_deciding(only)
+            self._remove_redundant(only)
             if len(self.removed) == removed:
                 return
             self._merge_rounds()
+
+    def _affected(self) -> set[int] | None:
+        """Positions of the rules that meet a touched box (None: ask them all, when that is
+        most of the list anyway; the look-up stops once it has seen as many as there are)."""
+        touched, self._touched = self._touched, []
+        budget = len(self._snapshot)
+        only: set[int] = set()
+        for box in touched:
+            for k in self._index.iter_candidates(box):
+                only.add(k)
+                budget -= 1
+                if budget < 0:
+                    return None
+        return only
 
     def plan(self) -> Plan:
         with paused_gc():
