@@ -684,9 +684,11 @@ def plan_merges(
 
 FLAGS = ("merge", "include_redundant", "include_shadowed")
 # Above this many live rules the plans with removals are not made unasked (``plan_all``):
-# the one-at-a-time removals of --include-redundant grow faster than n on large lists
-# (realistic profile, load ~10 on 2 cores: 2.6 s at 10k, 42.5 s at 30k, over 15 min at
-# 100k), so check and suggest-merge say so instead (``frees`` null, a notice).
+# the one-at-a-time removals of --include-redundant still grow faster than n on dense lists
+# (2026-12-03, 2 cores: `check` at 50k with all three plans 68 s realistic / 78 s dense,
+# 38 s / 41 s with the merge plan only; the C-loader parse is 15 s / 12 s), so check and
+# suggest-merge say so instead (``frees`` null, a notice). suggest-merge with a flag plans
+# it at any size (50k: 26-30 s realistic, 40-51 s dense).
 FREES_MAX_RULES = 20_000
 
 
