@@ -153,14 +153,13 @@ STEPS_BASE = 20_000
 
 
 class _Trie:
-    __slots__ = ("fields", "kinds", "mins", "full", "root", "level_of", "clip", "clip_los", "steps", "limit")
+    __slots__ = ("fields", "kinds", "mins", "full", "root", "clip", "clip_los", "steps", "limit")
 
     def __init__(self, fields: Sequence[str], domains: Mapping[str, Domain], full: dict) -> None:
         self.fields = tuple(fields)
         self.kinds = tuple(domains[f].kind for f in self.fields)
         self.mins = tuple(_line_min(k) for k in self.kinds)
         self.full = tuple(full[f] for f in self.fields)
-        self.level_of = {f: i for i, f in enumerate(self.fields)}
         self.root: Any = ()
         # per field, the union of the trie's own rules' sets: only cells inside them are ever
         # asked about, so a rule from below is recorded only there (``_add``)

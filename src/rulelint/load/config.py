@@ -220,7 +220,7 @@ def _toml_line(text: str, key: str | None) -> int | None:
     names = {key, key.replace("_", "-")} if key else set()
     head = None
     inside = False
-    for i, ln in enumerate(text.splitlines(), 1):
+    for i, ln in enumerate(text.split("\n"), 1):  # TOML's lines end in LF (or CRLF) only
         m = _TOML_TABLE.match(ln)
         if m:
             if m.group(1) is None:

@@ -27,6 +27,7 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import ScalarNode
 
+from rulelint.util.lines import count_lines, split_lines
 from rulelint.util.userfile import UserFileError, read_user_bytes
 
 try:  # libyaml when present, the pure-Python parser otherwise; both speak the same events
@@ -535,7 +536,7 @@ def parse_text(text: str, display: str) -> YamlDocument:
         if exc.context and exc.context_mark is not None and exc.problem:
             problem += f" ({exc.context} line {exc.context_mark.line + 1})"
         if mark is not None:
-            last = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+            last = max(1, count_lines(text))  # libyaml's lines, as mark.line counts
             if mark.line + 1 > last:
                 mark = None
                 doc.problems.append(
@@ -545,7 +546,7 @@ def parse_text(text: str, display: str) -> YamlDocument:
                 return doc
         hint = ""
         if mark is not None and "\t" in text:
-            lines = text.splitlines()
+            lines = split_lines(text)  # libyaml's lines (mark.line), not str.splitlines'
             if 0 <= mark.line < len(lines) and _TAB_INDENT.match(lines[mark.line] + "\n"):
                 hint = " (YAML does not allow tabs for indentation; use spaces)"
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
