@@ -33,6 +33,7 @@ def cut(pieces: list[dict], box: dict, domains) -> tuple[list[dict], bool]:
     return out, took
 
 
+JOIN_MIN = 4  # boxes a group needs before it is joined
 _JOIN_RANK = {"string": 0, "ip": 1, "int": 2}  # the field boxes are joined on, first choice
 
 
@@ -45,7 +46,8 @@ def _join_field(box: dict, domains) -> str:
 def join_boxes(boxes: list[dict], domains) -> list[dict]:
     """The same union in fewer boxes: boxes equal on every field but one (the join field,
     ``_join_field``) become one box whose set there is the union of theirs. Exact
-    ({f: A, rest} ∪ {f: B, rest} = {f: A ∪ B, rest}); order of the result: first occurrence."""
+    ({f: A, rest} ∪ {f: B, rest} = {f: A ∪ B, rest}); groups of fewer than ``JOIN_MIN``
+    stay as they are. Order of the result: first occurrence."""
     groups: dict[tuple, list[dict]] = {}
     for b in boxes:
         f = _join_field(b, domains) if len(b) > 1 else next(iter(b), "")
@@ -53,8 +55,10 @@ def join_boxes(boxes: list[dict], domains) -> list[dict]:
         groups.setdefault(key, []).append(b)
     out = []
     for (f, _, _), group in groups.items():
-        if len(group) == 1 or not f:  # one box, or boxes with no condition (all the same)
+        if not f:  # boxes with no condition: all the same
             out.append(group[0])
+        elif len(group) < JOIN_MIN:  # a few cuts cost less than their union
+            out.extend(group)
         else:
             joined = dict(group[0])
             joined[f] = union_all([b[f] for b in group])
@@ -66,7 +70,7 @@ def cut_all(pieces: list[dict], boxes: list[dict], domains) -> list[dict]:
     """``pieces`` minus the union of ``boxes``. Boxes equal on all fields but one are
     joined first (``join_boxes``: one union per group), so n rules that differ in one value
     cost one subtraction, not n of a growing set (a cofinite piece lists every value cut)."""
-    joined = join_boxes(boxes, domains) if len(boxes) > 1 else list(boxes)
+    joined = join_boxes(boxes, domains) if len(boxes) >= JOIN_MIN else list(boxes)
     joined.sort(key=len)  # single-field unions first: they take the most
     for b in joined:
         pieces, _ = cut(pieces, b, domains)

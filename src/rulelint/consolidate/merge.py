@@ -508,6 +508,8 @@ class Planner:
             if not self.removed and self.reuse is not None:  # the --include-redundant plan
                 return replace(self.reuse, include_shadowed=True)
         if self.include_redundant:
+            # this pass asks every rule after the never-deciding removals: they need no re-asking
+            self._touched = []
             self._remove_redundant()
             if not self.removed and self.reuse is not None and not self.include_shadowed:
                 return replace(self.reuse, include_redundant=True)  # the merge-only plan
@@ -566,6 +568,8 @@ class Planner:
         most of the list anyway; the look-up stops once it has seen as many as there are)."""
         touched, self._touched = self._touched, []
         budget = len(self._snapshot)
+        if len(touched) * 8 > budget:
+            return None  # each look-up lists its candidates: many boxes cost more than asking all
         only: set[int] = set()
         for box in touched:
             for k in self._index.iter_candidates(box):

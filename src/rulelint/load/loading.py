@@ -59,8 +59,9 @@ NAME_KEYS = frozenset({"id"})
 class LocDict(dict):
     """A mapping that remembers where it is: its own span and the line of every key.
 
-    ``written`` holds, for a key of NAME_KEYS, the text of a plain scalar that YAML read
-    as a number, a bool or a date: a name is what was written (see ``name_of``)."""
+    ``written`` holds, for a key of NAME_KEYS, the text of a scalar that YAML read as a
+    number, a bool or a date (plain, or with a tag such as ``!!int``): a name is what was
+    written (see ``name_of``)."""
 
     __slots__ = ("line", "col", "end_line", "end_col", "key_lines", "written")
 
@@ -77,9 +78,10 @@ class LocDict(dict):
 
 
 def name_of(raw: Any, key: str = "id") -> Any:
-    """The value of ``raw[key]`` as a name: the text as written when it is a plain scalar
-    that YAML read as a number, a bool or a date (``id: 12:30`` is '12:30', not 750;
-    ``id: 007`` is '007'); else the value as loaded (None when absent or null)."""
+    """The value of ``raw[key]`` as a name: the text as written when it is a scalar (plain
+    or tagged) that YAML read as a number, a bool or a date (``id: 12:30`` is '12:30', not
+    750; ``id: 007`` is '007'; ``id: !!int 0x1F`` is '0x1F'); else the value as loaded
+    (None when absent or null)."""
     written = getattr(raw, "written", None)
     if written and key in written:
         return written[key]
@@ -442,9 +444,7 @@ def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[in
                         and value is not None
                         and type(value) is not str
                         and type(source) is scalar_event
-                        and source.tag is None
-                        and not source.style
-                    ):
+                    ):  # tagged or quoted too: `id: !!int 0x1F` is '0x1F' (a name is text)
                         if container.written is None:
                             container.written = {}
                         container.written[key] = source.value
