@@ -95,6 +95,13 @@ MIX = [
 ]
 
 
+def customer_ids(rng: random.Random, pool: int) -> list[str]:
+    """`pool` distinct customer ids; six digits while they fit (every size up to 300k rules
+    draws from 100000..999999, so those files stay as they were), more digits beyond."""
+    top = max(1_000_000, 100_000 + 2 * pool)
+    return [f"C-{c:06d}" for c in rng.sample(range(100_000, top), pool)]
+
+
 class Generator:
     def __init__(self, n: int, seed: int, profile: str = DEFAULT_PROFILE) -> None:
         if profile not in PROFILES:
@@ -106,7 +113,7 @@ class Generator:
         self.serial = 0
         # dense: n/3 customers (a customer collects ~2 rules); realistic: 3n (most have one)
         pool = max(60, n // 3 if self.dense else 3 * n)
-        self.customers = [f"C-{c:06d}" for c in self.rng.sample(range(100_000, 1_000_000), pool)]
+        self.customers = customer_ids(self.rng, pool)
         self.hot = self.customers[: max(5, pool // 12)]  # a few customers collect many rules
         self.used_nets: set[str] = set()
         self.plain: set[str] = set()  # customers with a plain `customer_id: C-...` rule
@@ -389,8 +396,7 @@ class DenseGenerator(Generator):
     def __init__(self, n: int, seed: int) -> None:
         super().__init__(n, seed, "realistic")
         self.rng = random.Random(seed * 7_000_003 + n)
-        self.customers = [f"C-{c:06d}" for c in self.rng.sample(range(100_000, 1_000_000),
-                                                               max(30, n // 2))]
+        self.customers = customer_ids(self.rng, max(30, n // 2))
 
     def dense_rule(self, kind: str) -> dict[str, Any]:
         r = self.rng
