@@ -170,8 +170,14 @@ class Generator:
 
     def net24(self, v6: bool = False) -> str:
         r = self.rng
+        tries = 0
         while True:
-            if v6:
+            tries += 1
+            if tries > 64:  # the usual blocks are (nearly) used up, past ~300k rules
+                net = (f"fd{r.randrange(256):02x}:{r.randrange(0x10000):x}:{r.randrange(0x10000):x}::/48"
+                       if v6 else
+                       f"{r.randrange(1, 224)}.{r.randrange(256)}.{r.randrange(256)}.0/24")
+            elif v6:
                 net = f"2001:db8:{r.randrange(0x10000):x}::/48"
             else:
                 block = r.random()

@@ -133,3 +133,27 @@ def test_section_measures_into_its_own_section(tmp_path, phases):
     regenerated = out.read_text(encoding="utf-8")
     assert again[again.index("<!-- hand:small -->"):] in regenerated
     assert HAND in regenerated and "generated\n" not in regenerated.split("## Machine")[0]
+
+
+def _generate_module():
+    spec = importlib.util.spec_from_file_location("generate", REPO / "benchmarks" / "generate.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_generator_has_room_for_a_million_rules():
+    """Past ~300k rules the usual /24 and /48 blocks and the six-digit customer ids run out:
+    the generator then draws from wider spaces instead of looping for ever (the 1M figure of
+    issue 19 hung in `net24`)."""
+    gen = _generate_module()
+    g = gen.Generator(1000, 7, "realistic")
+    g.used_nets.update(f"10.{a}.{b}.0/24" for a in range(256) for b in range(256))
+    g.used_nets.update(f"172.{a}.{b}.0/24" for a in range(16, 32) for b in range(256))
+    g.used_nets.update(f"100.{a}.{b}.0/24" for a in range(64, 128) for b in range(256))
+    g.used_nets.update(f"2001:db8:{a:x}::/48" for a in range(0x10000))
+    full = len(g.used_nets)
+    nets = {g.net24() for _ in range(50)} | {g.net24(v6=True) for _ in range(50)}
+    assert len(nets) == 100 and len(g.used_nets) == full + 100
+    ids = gen.customer_ids(gen.random.Random(1), 2_000_000)
+    assert len(set(ids)) == 2_000_000

@@ -637,3 +637,43 @@ def test_rule_beyond_the_budget_is_reported_and_listed_as_incomplete(rules_dir, 
     monkeypatch.setattr(overlap, "MAX_PROBES", 64)
     result = runner.invoke(app, ["check", *names, "--format", "json", "--select", "RL3"])
     assert json.loads(result.stdout)["summary"]["incomplete"] == []
+
+
+def test_removal_question_skips_rules_that_never_decide(rules_dir):
+    """A rule redundant on its own fields, with more rules of other actions in between that
+    meet it than the probe limit allows: those rules never decide (earlier rules other than
+    r take all of them), so none can take r's events once r is gone. The question is settled
+    (RL301), with nothing left open (dense 100k had 227 such rules in summary.incomplete)."""
+    regions = [f"R{i}" for i in range(80)]
+    between = [rule(f"w-{g}", "refund", f"{{region: {g}}}") for g in regions]
+    files = {"rules.yaml": rules_yaml(
+        rule("wide", "refund", f"{{region: [{', '.join(regions)}]}}"),
+        rule("c1", "escalate", "{customer: C1}"),
+        *between,
+        rule("c1-again", "escalate", "{customer: [C1, C2]}"),
+    )}
+    names = write(rules_dir, files)
+    f = only(check(rules_dir, files), "c1", "RL301")
+    assert "is redundant" in f["message"] and "c1-again" in f["rule_ids"]
+    result = runner.invoke(app, ["remove", "c1", "rules.yaml", "--format", "json"])
+    assert json.loads(result.stdout)["changes"] == []
+    result = runner.invoke(app, ["check", *names, "--format", "json", "--select", "RL3"])
+    assert json.loads(result.stdout)["summary"]["incomplete"] == []
+
+
+def test_removal_question_keeps_a_dead_rule_that_r_covers(rules_dir):
+    """Near miss: a rule between that never decides only because r comes first would take
+    r's events once r is gone (C1 on the web goes to 'web' instead): r is not redundant."""
+    files = {"rules.yaml": rules_yaml(
+        rule("c1", "escalate", "{customer: C1}"),
+        rule("web", "refund", "{customer: C1, channel: web}"),
+        rule("c1-again", "escalate", "{customer: [C1, C2]}"),
+    )}
+    findings = check(rules_dir, files)
+    assert about(findings, "c1", "RL301") == []
+    assert only(findings, "web", "RL302")
+    event = {"customer": "C1", "channel": "web"}
+    assert evaluate(rules_dir, ["rules.yaml"], event)["deciding"] == ["c1"]
+    result = runner.invoke(app, ["remove", "c1", "rules.yaml", "--format", "json"])
+    changes = json.loads(result.stdout)["changes"]
+    assert changes and all(c["witness"].get("channel") == "web" for c in changes), changes

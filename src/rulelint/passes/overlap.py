@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 
 from rulelint.algebra.boxops import cut
-from rulelint.algebra.decided import sweep
+from rulelint.algebra.decided import Sweep, sweep
 from rulelint.algebra.index import OverlapIndex
 from rulelint.algebra.sets import (
     StrSet,
@@ -205,6 +205,7 @@ class _Analysis:
         self.index_of = {id(r): i for i, r in enumerate(live)}
         # (rule, codes) whose question a limit left open: summary.incomplete
         self.incomplete: list[tuple[RuleEntry, str]] = []
+        self.sweep: Sweep | None = None  # the decided-so-far walk, once it has run
 
     def around(self, box: dict, p: int) -> tuple[list[int], list[int]]:
         """Index candidates on a subset of ``box``'s fields before and after position p,
@@ -338,6 +339,7 @@ def analyse_first_match(a: _Analysis, enabled):
     pos = a.index_of
     sw = sweep([r.box for r in live], [r.under for r in live], [r.action for r in live],
                a.domains)
+    a.sweep = sw
     windows = _same_priority_windows(live) if enabled("RL303") else None
     for p, r in enumerate(live):
         if windows is not None and windows[p] is not None:
@@ -477,7 +479,7 @@ def _decided_elsewhere(a: _Analysis, r: RuleEntry, p: int, cov, pos, budget: _Bu
     of ``cov`` can decide r's events."""
     t = max(pos[id(c)] for c in cov)
     same = list(cov)
-    met = _meeting_others(a, r, a.index.iter_candidates(r.box, hi=t + 1))
+    met = _meeting_others(a, r, _may_take(a, p, a.index.iter_candidates(r.box, hi=t + 1)))
     head: list = []
     for m in met:  # points first: the usual RL302, without working out what earlier rules take
         head.append(m)
@@ -539,6 +541,24 @@ def _points(a: _Analysis, inter: dict, same: list[RuleEntry]) -> Iterator[dict]:
                         return
 
 
+def _may_take(a: _Analysis, p: int, positions: Iterable[int]) -> Iterator[int]:
+    """The rules at ``positions`` that could decide an event once the rule at ``p`` is gone
+    (-1: none is). A rule the walk found dead, none of whose events the rule at ``p``
+    decides, never can: every event it matches, with any fields, is matched by an earlier
+    rule on a subset of its fields other than that one (``Sweep.firsts`` names all of them).
+    So the probe limit counts only rules that can decide. A rule whose trie was given up is
+    kept."""
+    sw = a.sweep
+    if sw is None:
+        yield from positions
+        return
+    dead, firsts, unknown = sw.dead, sw.firsts, sw.unknown
+    for i in positions:
+        if dead[i] and i not in unknown and p not in firsts.get(i, ()):
+            continue
+        yield i
+
+
 def _meeting_others(a: _Analysis, r: RuleEntry, positions: Iterable[int]):
     """(position, rule, r & rule) for the rules at ``positions`` with another action than r
     that meet it, in order; then None, and no more, once there are more than MAX_PROBES of
@@ -566,7 +586,7 @@ def _removal_changes_nothing(
     t = catchers[-1]
     budget = _Budget(OPS_BUDGET)
     between = range(p + 1, t) if t - p <= NEAR_SCAN else a.index.iter_candidates(r.box, lo=p, hi=t)
-    for met in _meeting_others(a, r, between):
+    for met in _meeting_others(a, r, _may_take(a, p, between)):
         if met is None:
             a.incomplete.append((r, "RL301"))
             return
@@ -688,7 +708,7 @@ def _ambiguous(a: _Analysis, r: RuleEntry, window: tuple[int, int], pos):
         i for i in a.index.iter_candidates(r.box, lo=window[0], hi=window[1])
         if live[i].file != r.file
     )
-    for met in _meeting_others(a, r, others):
+    for met in _meeting_others(a, r, _may_take(a, -1, others)):
         if met is None:
             return
         i, c, inter = met
