@@ -300,19 +300,27 @@ def _split(x: _Node, v: Any) -> int:
     return i + 1
 
 
-def _tidy(x: _Node, lo: int, hi: int) -> Any:
-    """Merge equal neighbouring leaves in kids[lo-1 .. hi]; a node left with one leaf piece
-    becomes that leaf (with ``here``)."""
+def _tidy(x: _Node, spots: list[int]) -> Any:
+    """Merge equal neighbouring leaves at ``spots`` (piece t against t - 1); a node left with
+    one leaf piece becomes that leaf (with ``here``). A walk can make two neighbours equal
+    only where it split a piece (the ends of the box's intervals) or where a child node
+    collapsed into a leaf: leaves that differed before still differ after the same later rule
+    is appended to both (or to neither), so those spots are all it needs to look at. The
+    walks list them in non-decreasing order, so deleting from the back keeps them valid."""
     starts, kids = x.starts, x.kids
-    t = min(hi, len(kids) - 1)
-    lo = max(lo, 1)
-    while t >= lo:
-        a, b = kids[t - 1], kids[t]
-        if type(a) is tuple and a == b:
-            del kids[t]
-            del starts[t]
-        t -= 1
-    if len(kids) == 1 and type(kids[0]) is tuple:
+    n = len(kids)
+    last = -1
+    for t in reversed(spots):  # non-decreasing: see the walks
+        if t == last:
+            continue
+        last = t
+        if 0 < t < n:
+            a, b = kids[t - 1], kids[t]
+            if type(a) is tuple and a == b:
+                del kids[t]
+                del starts[t]
+                n -= 1
+    if n == 1 and type(kids[0]) is tuple:
         return _two(x.here, kids[0])
     return x
 
@@ -354,16 +362,19 @@ def _add(trie: _Trie, bl: dict, r: int) -> None:
                 x.here = x.here + (r,)
                 return x
         starts, kids = x.starts, x.kids
-        first = last = -1
+        spots = []
         for lo, hi in ivs[k]:
             i = _split(x, lo)
             j = _split(x, hi) if hi is not None else len(starts)
+            spots.append(i)
             for t in range(i, j):
-                kids[t] = walk(kids[t], k + 1, m)
-            if first < 0:
-                first = i
-            last = j
-        return _tidy(x, first, last)
+                was = kids[t]
+                got = kids[t] = walk(was, k + 1, m)
+                if type(got) is tuple and type(was) is not tuple:
+                    spots.append(t)
+                    spots.append(t + 1)
+            spots.append(j)
+        return _tidy(x, spots)
 
     if L:
         trie.root = walk(trie.root, 0, 0)
@@ -414,7 +425,7 @@ def _ask(trie: _Trie, bl: dict, r: int, actions: Sequence[str], record: bool):
         ents = _two(acc, x.here)
         rec = rec and len(ents) < 2  # two rules hold all of it: r is neither first nor second
         starts, kids = x.starts, x.kids
-        first = last = -1
+        spots = []
         for lo, hi in ivs[k]:
             if rec:
                 i = _split(x, lo)
@@ -422,14 +433,17 @@ def _ask(trie: _Trie, bl: dict, r: int, actions: Sequence[str], record: bool):
             else:
                 i = bisect_right(starts, lo) - 1
                 j = len(starts) if hi is None else bisect_left(starts, hi)
+            spots.append(i)
             for t in range(i, j):
                 end = starts[t + 1] if t + 1 < len(starts) else None
                 path[k] = (max(starts[t], lo), _lower_end(end, hi))
-                kids[t] = walk(kids[t], k + 1, ents, rec)
-            if first < 0:
-                first = i
-            last = j
-        return _tidy(x, first, last) if rec else x
+                was = kids[t]
+                got = kids[t] = walk(was, k + 1, ents, rec)
+                if type(got) is tuple and type(was) is not tuple:
+                    spots.append(t)
+                    spots.append(t + 1)
+            spots.append(j)
+        return _tidy(x, spots) if rec else x
 
     if L == 0:
         ents = trie.root
