@@ -136,6 +136,57 @@ def test_sweep_matches_brute_force_dense(tmp_path, seed):
     _check(rs, live)
 
 
+def _ruleset_points(seed: int, n: int) -> str:
+    """The realistic shape that kept a trie from finishing: many rules of single values
+    (single customers, here regions) under rules on more fields that exclude a few of them
+    (``not_in``), with mixed actions, so single-value rules decide first inside wide pieces."""
+    import json
+
+    rng = random.Random(seed)
+    lines = ["ruleset: t", "fields:", "  plan: {kind: enum, values: [free, pro, biz]}",
+             "  age: int", "rules:"]
+    for i in range(n):
+        k = rng.random()
+        if k < 0.45:
+            match = {"region": rng.sample(REGIONS, rng.randint(1, 2))}
+        elif k < 0.75:
+            match = {"region": {"not_in": rng.sample(REGIONS, rng.randint(1, 2))},
+                     "plan": _cond(rng, "plan")}
+        elif k < 0.9:
+            match = {"region": _cond(rng, "region"), "age": _cond(rng, "age"),
+                     "plan": _cond(rng, "plan")}
+        else:
+            match = {f: _cond(rng, f) for f in rng.sample(["plan", "age", "region"], 1)}
+        lines.append(f"  - {{id: r{i}, action: {rng.choice(ACTIONS)}, "
+                     f"match: {json.dumps(match)}}}")
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), n=st.integers(1, 60))
+def test_sweep_matches_brute_force_single_values(tmp_path_factory, seed, n):
+    """Single-value rules under rules on more fields that exclude a few values."""
+    rs, live = _load(tmp_path_factory.mktemp("p"), _ruleset_points(seed, n))
+    _check(rs, live)
+
+
+def test_single_value_rule_inside_a_wide_piece_takes_a_removed_rules_events(tmp_path):
+    """'wide' decides region JP on the pro plan; once it is gone, 'jp' (another action, a
+    single value inside the wide piece of 'wide') takes those events before 'rest' does:
+    its takers are {jp, rest}, not just {rest} (which would make it look redundant)."""
+    text = "\n".join([
+        "ruleset: t", "fields:", "  plan: {kind: enum, values: [free, pro, biz]}", "rules:",
+        "  - {id: wide, action: x, match: {region: {not_in: [DE]}, plan: [pro]}}",
+        "  - {id: jp, action: y, match: {region: [JP]}}",
+        "  - {id: rest, action: x, match: {region: {not_in: [DE]}}}",
+    ]) + "\n"
+    rs, live = _load(tmp_path, text)
+    got = sweep([r.box for r in live], [r.under for r in live], [r.action for r in live],
+                rs.domains)
+    assert got.seconds[0] == {1, 2}
+    _check(rs, live)
+
+
 def test_string_lines_are_code_point_intervals():
     assert str_lines(StrSet.values(["b", "a"])) == (("a", "a\0"), ("b", "b\0"))
     assert str_lines(StrSet.prefix("ab")) == (("ab", "ac"),)
