@@ -83,6 +83,13 @@ def _check(spec: MergeSet) -> None:
         # written out and loaded again: the same decision on every event
         out = load_dir(tmp / "out", {"out.yaml": dump_ruleset(rs, new_rule_list(s.plan))})
         assert out.slot_count == s.plan.after
+        # every removal names rules that stay (a merged taker by its merged rule, a taker
+        # removed too by the rules that take its events in turn), never a removed one
+        stays = {r.id for r in out.live_rules()}
+        for r in s.plan.removed:
+            assert r.takers, (r.rule.id, r.reason)
+            assert {t.id for t in r.takers} <= stays, (r.rule.id, r.reason)
+            assert all(t.id in r.reason for t in r.takers[:5]), (r.rule.id, r.reason)
         for ev in events(list(spec.fields), missing=True):
             assert decision_key(rs, ev) == decision_key(out, ev), ev
 
@@ -119,3 +126,22 @@ def test_chain_of_dead_rules_names_the_rule_that_stays(tmp_path):
     assert why["f"][1] == ["a"]
     assert "g" not in why
     assert suggest(rs, DEFAULT_KEYS, include_shadowed=True).verified
+
+
+def test_a_taker_merged_away_is_named_by_its_merged_rule(tmp_path):
+    """'c' never decides ('b' takes all of it), but 'b' is then merged into 'a': the removal
+    names 'a', the rule that stays and takes c's events (it named 'b', gone from the output)."""
+    spec = MergeSet("first-match", (
+        RuleSpec("a", "allow", OWNERS[0], (Cond("plan", "eq", "free"),)),
+        RuleSpec("b", "allow", OWNERS[0], (Cond("plan", "eq", "pro"),)),
+        RuleSpec("c", "allow", OWNERS[0], (Cond("plan", "eq", "pro"),)),
+    ), (), ("plan",))
+    rs = load_dir(tmp_path, spec.files())
+    s = suggest(rs, DEFAULT_KEYS, include_shadowed=True)
+    assert s.verified
+    [group] = s.plan.groups
+    assert group.merged_id == "a" and [m.id for m in group.members] == ["a", "b"]
+    [removal] = s.plan.removed
+    assert removal.rule.id == "c" and [t.id for t in removal.takers] == ["a"]
+    assert removal.reason.startswith("never decides") and "'b'" not in removal.reason
+    assert " a (" in removal.reason or "rule a " in removal.reason, removal.reason

@@ -236,7 +236,33 @@ def test_removals_are_exactly_the_brute_force_ones(spec: MergeSet, probes: int):
             plan = Planner(rs, DEFAULT_KEYS, include_redundant=True).plan()
         got = [r.rule.id for r in plan.removed]
         note(f"removed: {[(r.rule.id, r.reason) for r in plan.removed]}")
-        assert got == brute_force_removals(rs, spec.fields)
+        # the first removal pass is exactly the brute-force one; the plan then goes on to a
+        # fixpoint (after merges, a removal can make another rule removable:
+        # test_merge_fixpoint.py), so later passes may add more, never take any back
+        want = brute_force_removals(rs, spec.fields)
+        assert got[: len(want)] == want
+        if len(got) > len(want):
+            assert plan.groups or _again(rs, got, spec.fields), (got, want)
+
+
+def _again(rs: RuleSet, removed: list[str], fields) -> bool:
+    """Whether the rules removed after the first pass are removable once the first pass's
+    are gone (no merges in between): the brute force on what that pass leaves."""
+    from rulelint.evaluate import rule_matches as matches
+
+    first = brute_force_removals(rs, fields)
+    rest = [r for r in removed if r not in first]
+    evs = events(list(fields), missing=True)
+    keep = [r for r in rs.rules if r.live and r.id not in first]
+    for ev in evs:
+        hit = [r for r in keep if matches(r, ev, rs.domains)]
+        gone = [r for r in hit if r.id not in rest]
+        if rs.semantics == "first-match":
+            if (hit[0].action if hit else None) != (gone[0].action if gone else None):
+                return False
+        elif {r.action for r in hit} != {r.action for r in gone}:
+            return False
+    return True
 
 
 # --- the plan does not depend on how a window is searched ----------------------------------

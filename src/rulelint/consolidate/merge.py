@@ -49,7 +49,7 @@ from typing import Any
 from rulelint.algebra.index import OverlapIndex
 from rulelint.algebra.sets import box_meets, union_all
 from rulelint.algebra.synth import to_condition, value_count
-from rulelint.consolidate.redundant import Removals
+from rulelint.consolidate.redundant import Removals, list_names
 from rulelint.load.loading import to_plain
 from rulelint.load.project import RuleEntry, RuleSet
 from rulelint.util.gcpause import paused_gc
@@ -224,6 +224,8 @@ class Planner:
             PlanRule(r, dict(r.box), None, [r], merge_key=_merge_key(r, keys)) for r in live
         ]
         self.removed: list[Removal] = []
+        # per dropped rule: (its removals, kind of reason, the plan rules that took its events)
+        self._drops: list[tuple[list[Removal], PlanRule, str, list[PlanRule]]] = []
         self.count = rs.slot_count
         self.limit: int | None = None  # budget: stop once count <= limit (see ``plan``)
         self._snapshot: list[PlanRule] = []
@@ -348,17 +350,55 @@ class Planner:
             found = removals.never_decides(i)
             if found is None:
                 continue
-            takers = [snapshot[k].base for k in found]
-            self._drop(r, never_reason(r.base, takers), takers, "include_shadowed")
+            self._drop(r, "never", [snapshot[k] for k in found], "include_shadowed")
         self.rules = [r for r in self.rules if r.alive]
 
-    def _drop(self, r: PlanRule, reason: str, takers: list[RuleEntry], flag: str) -> None:
-        """Remove rule r (a merged one with all of its members: one slot)."""
+    def _drop(self, r: PlanRule, kind: str, takers: list[PlanRule], flag: str) -> None:
+        """Remove rule r (a merged one with all of its members: one slot); ``kind`` says why
+        (``_name_takers``), ``takers`` are the plan rules that take its events now."""
         r.alive = False
         self.count -= 1
         self._touched.append(r.box)
-        for m in sorted(r.members, key=lambda m: (m.rule.priority, m.pos)):
-            self.removed.append(Removal(m, reason, takers, flag))
+        gone = [
+            Removal(m, "", [], flag)
+            for m in sorted(r.members, key=lambda m: (m.rule.priority, m.pos))
+        ]
+        self.removed.extend(gone)
+        self._drops.append((gone, r, kind, takers))
+
+    def _name_takers(self) -> None:
+        """Each removal's reason and takers, named as the plan ends: a taker merged into
+        another rule is named by the merged rule, a taker removed later by the rules that
+        take its events in turn, so every rule named is one that stays."""
+        took = {id(r): ts for _, r, _, ts in self._drops}
+        memo: dict[int, list[PlanRule]] = {}
+
+        def final(t: PlanRule, seen: set[int]) -> list[PlanRule]:
+            while t.merged_into is not None:
+                t = t.merged_into
+            if t.alive:
+                return [t]
+            got = memo.get(id(t))
+            if got is not None:
+                return got
+            if id(t) in seen:
+                return []
+            seen.add(id(t))
+            out: list[PlanRule] = []
+            for u in took.get(id(t), ()):
+                out.extend(final(u, seen))
+            memo[id(t)] = out = list({id(x): x for x in out}.values())
+            return out
+
+        for gone, r, kind, ts in self._drops:
+            rules: list[PlanRule] = []
+            for t in ts:
+                rules.extend(final(t, set()))
+            rules = sorted({id(x): x for x in rules}.values(), key=lambda x: x.order)
+            entries = [x.base for x in rules]
+            reason = _reason(r, kind, rules, entries)
+            for m in gone:
+                m.reason, m.takers = reason, entries
 
     def _remove_redundant(self, only: set[int] | None = None) -> None:
         snapshot = self._snapshot
@@ -370,9 +410,10 @@ class Planner:
             r = snapshot[i]
             if not r.alive or not r.base.exact or (only is not None and i not in only):
                 continue
-            ok, reason = removals.removable(i)
+            ok, reason, takers = removals.removable_with_takers(i)
             if ok:
-                self._drop(r, reason, [], "include_redundant")
+                kind = "redundant-never" if reason.startswith("never") else "redundant"
+                self._drop(r, kind, [snapshot[k] for k in takers], "include_redundant")
         self.rules = [r for r in self.rules if r.alive]
 
     # -- merging ----------------------------------------------------------------------------
@@ -521,6 +562,7 @@ class Planner:
             if r.alive and len(r.members) > 1:
                 r.members.sort(key=lambda m: (m.rule.priority, m.pos))
                 groups.append(MergeGroup(r.base, r.members, r.fields, merged_rule(r, self.rs)))
+        self._name_takers()
         return Plan(
             self.rs, before, groups, self.removed, self.target, self.include_redundant,
             self.include_shadowed,
@@ -718,6 +760,19 @@ def plan_all(
     redundant = Planner(rs, keys, True, index=index, reuse=merge).plan()
     shadowed = Planner(rs, keys, True, index=index, include_shadowed=True, reuse=redundant).plan()
     return {"merge": merge, "include_redundant": redundant, "include_shadowed": shadowed}
+
+
+def _reason(r: PlanRule, kind: str, rules: list[PlanRule], entries: list[RuleEntry]) -> str:
+    """The reason a removal gives, naming the rules that take its events in the plan."""
+    if kind == "never":
+        return never_reason(r.base, entries)
+    names = list_names([e.id for e in entries])
+    if kind == "redundant-never":
+        side = "earlier " if all(x.order < r.order for x in rules) else ""
+        verb = "takes" if len(entries) == 1 else "take"
+        return f"never decides ({side}rule{'s' if len(entries) != 1 else ''} {names} {verb} all of it)"
+    side = "later " if all(x.order > r.order for x in rules) else ""
+    return f"{side}rule(s) {names} decide the same"
 
 
 def never_reason(r: RuleEntry, takers: list[RuleEntry]) -> str:

@@ -38,7 +38,7 @@ class _Rule(Protocol):
     base: Any  # the RuleEntry: ``exact``, ``id``
 
 
-def _names(ids: list[str], most: int = 5) -> str:
+def list_names(ids: list[str], most: int = 5) -> str:
     ids = list(dict.fromkeys(ids))
     shown = ", ".join(ids[:most])
     return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
@@ -50,7 +50,7 @@ def _never(takers: list[tuple[int, str]]) -> str:
     ids = [rid for _, rid in sorted(set(takers))]
     if len(ids) == 1:
         return f"never decides (earlier rule {ids[0]} takes all of it)"
-    return f"never decides (earlier rules {_names(ids)} take all of it)"
+    return f"never decides (earlier rules {list_names(ids)} take all of it)"
 
 
 class Removals:
@@ -64,10 +64,22 @@ class Removals:
         self.index = index
         self.domains = domains
         self.first_match = first_match
+        self.takers: list[int] = []  # the last removable rule's takers (positions)
 
     def removable(self, i: int) -> tuple[bool, str]:
         """Whether removing rule i changes no decision, and why."""
-        return self.first_match_removable(i) if self.first_match else self.any_match_removable(i)
+        ok, reason, _ = self.removable_with_takers(i)
+        return ok, reason
+
+    def removable_with_takers(self, i: int) -> tuple[bool, str, list[int]]:
+        """``removable`` and, when it is, the positions of rules that take its events: the
+        earlier rules that decide them (a rule that never decides), or the later rules with
+        its action that catch them (any-match: the rules with its action that cover it)."""
+        self.takers = []
+        ok, reason = (
+            self.first_match_removable(i) if self.first_match else self.any_match_removable(i)
+        )
+        return ok, reason, (self.takers if ok else [])
 
     def any_match_removable(self, i: int) -> tuple[bool, str]:
         """Any-match: removable iff other rules with the same action cover it (only those on
@@ -75,10 +87,12 @@ class Removals:
         rules = self.rules
         r = rules[i]
         same = [
-            c.box for k in self.index.iter_candidates(r.box, within=frozenset(r.box))
+            k for k in self.index.iter_candidates(r.box, within=frozenset(r.box))
             if k != i and (c := rules[k]).alive and c.action == r.action and c.base.exact
+            and box_meets(r.box, c.box)
         ]
-        ok, _ = covers(r.box, same, self.domains)
+        ok, _ = covers(r.box, [rules[k].box for k in same], self.domains)
+        self.takers = same
         return (ok, "other rules with the same action cover it") if ok else (False, "")
 
     def first_match_removable(self, i: int) -> tuple[bool, str]:
@@ -106,7 +120,7 @@ class Removals:
         pieces = cut_all([box], [c.box for _, c in earlier], dom)
         if not pieces:
             return self._never_decides(i, [(k, c.base.id) for k, c in earlier if box_meets(box, c.box)])
-        catchers: list[str] = []
+        catchers: list[int] = []
         wider: list[_Rule] = []  # same-action later rules on more fields, in order
         for k in index.iter_candidates(box, lo=i):
             c = rules[k]
@@ -116,9 +130,11 @@ class Removals:
                 if c.box.keys() <= fields:
                     pieces, took = cut(pieces, c.box, dom)
                     if took:
-                        catchers.append(c.base.id)
+                        catchers.append(k)
                     if not pieces:
-                        return True, f"later rule(s) {_names(catchers)} decide the same"
+                        self.takers = catchers
+                        ids = [rules[q].base.id for q in catchers]
+                        return True, f"later rule(s) {list_names(ids)} decide the same"
                 elif box_meets(box, c.box):
                     wider.append(c)
                 continue
@@ -133,7 +149,10 @@ class Removals:
         action (RL301). When a rule with another action decides some of them, the rule is
         shadowed (RL302): deleting it changes nothing either, but whether it was meant to win
         is for a human to say, so it stays."""
-        return (False, "") if self._shadowed(i, max(k for k, _ in takers)) else (True, _never(takers))
+        if self._shadowed(i, max(k for k, _ in takers)):
+            return False, ""
+        self.takers = sorted({k for k, _ in takers})
+        return True, _never(takers)
 
     def _shadowed(self, i: int, t: int) -> bool:
         """Whether a rule before position ``t`` (by then the takers cover rule i) with

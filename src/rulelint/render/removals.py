@@ -1,6 +1,6 @@
 """Rules a plan removes, as ``suggest-merge`` shows them: grouped by owner (the people who
-decide), each with where it is, why it goes and, for a rule that never decides, the rules
-that take its events; and the line saying what the flags not given would free."""
+decide), each with where it is, why it goes and the rules of the plan that take its
+events; and the line saying what the flags not given would free."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def removal_lines(removed: list[Any]) -> list[str]:
 
 def removal_dicts(removed: list[Any]) -> list[dict[str, Any]]:
     """The removals for JSON: id, owner, file, line, the flag that removes it, the reason,
-    and the ids of the rules that take its events (rules that never decide)."""
+    and the ids of the rules that take its events in the plan."""
     return [
         {
             "id": r.rule.id, "owner": r.rule.rule.owner, "file": r.rule.file,
