@@ -246,7 +246,10 @@ def run_cli(command: str, file: Path, config: Path, timeout: float) -> dict[str,
         except json.JSONDecodeError:
             status = "error"
         else:
-            if command == "check":
+            refused = _refused(doc)
+            if refused:
+                status, r["stderr"] = "error", refused
+            elif command == "check":
                 s = doc["summary"]
                 codes: dict[str, int] = {}
                 for f in doc["findings"]:
@@ -262,6 +265,18 @@ def run_cli(command: str, file: Path, config: Path, timeout: float) -> dict[str,
     return row(key, status, r["wall"], r["cpu"], r["rss_kib"], rc=r["rc"],
                command=" ".join(["rulelint", *cmd[3:]]),
                error=_last_line(r["stderr"]) if status != "ok" else "", info=info)
+
+
+def _refused(doc: dict) -> str:
+    """Why a run answered without doing the work (a file it would not read, say), or ""."""
+    if "summary" in doc:
+        if doc["summary"].get("rules") == 0 and doc["summary"].get("errors"):
+            return next((f["message"] for f in doc.get("findings", ())
+                         if f.get("severity") == "error"), "no rules loaded")
+        return ""
+    if "before" not in doc:
+        return str(doc.get("error") or doc.get("message") or json.dumps(doc)[:300])
+    return ""
 
 
 def best_of(fn, repeat: int):

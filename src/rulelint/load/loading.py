@@ -37,7 +37,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_DEPTH = 64
 ALIAS_BUDGET = 1_000_000  # nodes an alias may expand to, beyond the file's own nodes
-MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_FILE_BYTES = 1024 * 1024 * 1024  # a million generated rules take 260 MiB
 
 _TAG = "tag:yaml.org,2002:"
 _MAP_TAGS = {None, "!", _TAG + "map", _TAG + "omap"}
