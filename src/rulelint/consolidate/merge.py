@@ -205,6 +205,7 @@ class Planner:
         index: tuple[list[RuleEntry], OverlapIndex] | None = None,
         include_shadowed: bool = False,
         reuse: Plan | None = None,
+        merge_keys: list[tuple] | None = None,
     ) -> None:
         self.rs = rs
         self.include_shadowed = include_shadowed
@@ -220,8 +221,12 @@ class Planner:
         self.max_values = rs.limits.max_values
         self.max_conditions = rs.limits.max_conditions
         live = rs.live_rules()
+        if merge_keys is None or len(merge_keys) != len(live):
+            merge_keys = [_merge_key(r, keys) for r in live]
+        self._merge_keys = merge_keys  # one per live rule, shared by the plans of a run
         self.rules = [
-            PlanRule(r, dict(r.box), None, [r], merge_key=_merge_key(r, keys)) for r in live
+            PlanRule(r, dict(r.box), None, [r], merge_key=k)
+            for r, k in zip(live, merge_keys, strict=True)
         ]
         self.removed: list[Removal] = []
         # per dropped rule: (its removals, kind of reason, the plan rules that took its events)
@@ -639,7 +644,8 @@ class Planner:
                 self.rs, before, [], [], target, self.include_redundant, self.include_shadowed
             )
         full = Planner(
-            self.rs, self.keys, self.include_redundant, include_shadowed=self.include_shadowed
+            self.rs, self.keys, self.include_redundant, include_shadowed=self.include_shadowed,
+            merge_keys=self._merge_keys,
         )._plan()
         full.target = target
         if full.after >= target:
@@ -754,11 +760,14 @@ def plan_all(
     is the plan before it (returned without planning the merges again). On a large list
     (``too_large_for_frees``) only the merge plan is made, unless ``unlimited``."""
     keys = tuple(keys)
-    merge = Planner(rs, keys, index=index).plan()
+    first = Planner(rs, keys, index=index)
+    mk = first._merge_keys  # the same for every plan: built once
+    merge = first.plan()
     if not unlimited and too_large_for_frees(rs):
         return {"merge": merge, "include_redundant": None, "include_shadowed": None}
-    redundant = Planner(rs, keys, True, index=index, reuse=merge).plan()
-    shadowed = Planner(rs, keys, True, index=index, include_shadowed=True, reuse=redundant).plan()
+    redundant = Planner(rs, keys, True, index=index, reuse=merge, merge_keys=mk).plan()
+    shadowed = Planner(rs, keys, True, index=index, include_shadowed=True, reuse=redundant,
+                       merge_keys=mk).plan()
     return {"merge": merge, "include_redundant": redundant, "include_shadowed": shadowed}
 
 
