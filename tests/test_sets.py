@@ -769,3 +769,17 @@ def test_str_true_prefixes_cover_members(e):
     for x in UNIVERSE:
         if s.member(x):
             assert x in vs or any(x.startswith(p) for p in ps)
+
+
+_plain = st.lists(st.sampled_from(["", "a", "b", "ab", "a\x00", "ba"]), max_size=4)
+
+
+@given(st.booleans(), _plain, st.booleans(), _plain)
+def test_str_subset_of_lists_and_not_in_lists(neg_a, va, neg_b, vb):
+    """The quick path of ``issubset`` (no prefixes on either side) against membership."""
+    a = StrSet.not_values(va) if neg_a else StrSet.values(va)
+    b = StrSet.not_values(vb) if neg_b else StrSet.values(vb)
+    probes = ["", "a", "b", "ab", "a\x00", "ba", "zz", "a\x00\x00"]
+    sub = all(b.member(x) for x in probes if a.member(x)) and not (neg_a and not neg_b)
+    assert a.issubset(b) == sub
+    assert a.issubset(b) == (not (a - b))

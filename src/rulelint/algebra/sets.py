@@ -857,6 +857,16 @@ class StrSet:
     def issubset(self, other: StrSet) -> bool:
         if self is other or self.is_empty() or other.is_full():
             return True
+        aK, bK = self.K, other.K
+        if len(aK) == 1 and len(bK) == 1:  # no prefixes: value lists and not_in lists
+            ra, rb = aK[0][1], bK[0][1]
+            if ra and not rb:
+                return False  # all but a few strings, inside a finite list: never
+            if not ra:  # a list: each of its values must be in other
+                eb = other._edict()
+                return all(eb.get(e, rb) for e, v in self.E if v)
+            ea = self._edict()  # both all but a few: other's exclusions must be self's
+            return not any(ea.get(e, True) for e, v in other.E if not v)
         return not _combine_any(self, other, _op_sub)
 
     def isdisjoint(self, other: StrSet) -> bool:

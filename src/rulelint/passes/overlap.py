@@ -29,7 +29,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 
-from rulelint.algebra.boxops import cut
+from rulelint.algebra.boxops import cut, point_set
 from rulelint.algebra.decided import Sweep, sweep
 from rulelint.algebra.index import OverlapIndex
 from rulelint.algebra.sets import (
@@ -37,6 +37,7 @@ from rulelint.algebra.sets import (
     box_intersect,
     box_measure,
     box_meets,
+    box_point,
     box_subset,
     box_subtract,
     cannot_cover,
@@ -461,9 +462,19 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, firsts, got, pos):
 
 
 def _covers_alone(a: _Analysis, r: RuleEntry, p: int) -> RuleEntry | None:
-    """The earliest of the first ``SINGLE_SCAN`` earlier rules on r's fields that covers r
-    alone, or None (a message names one rule when one will do)."""
-    for k, i in enumerate(a.index.iter_candidates(r.box, hi=p, within=r.box.keys())):
+    """The earliest of the first ``SINGLE_SCAN`` earlier rules on r's fields that hold a
+    point of r and cover r alone, or None (a message names one rule when one will do).
+    A rule that covers r holds each of its points, so the rules that hold one point are
+    the only candidates: far fewer than those that meet r's box."""
+    dom = a.domains
+    try:
+        pt = box_point(r.box, dom)
+    except ValueError:
+        pt = {}
+    where: dict = r.box
+    if pt.keys() == r.box.keys():
+        where = {f: point_set(dom[f], v) for f, v in pt.items()}
+    for k, i in enumerate(a.index.iter_candidates(where, hi=p, within=r.box.keys())):
         if k >= SINGLE_SCAN:
             return None
         e = a.live[i]
