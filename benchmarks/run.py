@@ -441,10 +441,10 @@ def describe(r: dict[str, Any]) -> str:
         parts.append("**timeout** (killed)")
     elif r["status"] == "error":
         parts.append(f"**error**: {r.get('error', '')}")
-    if r["key"] == "check" and info:
+    if r["key"] == "check" and "errors" in info:
         parts.append(f"{info['errors']} errors, {info['warnings']} warnings, {info['infos']} infos;"
                      f" mergeable slots {info['mergeable_slots']}")
-    elif r["key"] == "suggest_merge" and info:
+    elif r["key"] == "suggest_merge" and "before" in info:
         ratio = info["after"] / info["before"] if info["before"] else float("nan")
         parts.append(f"{info['before']} → {info['after']} rules ({ratio:.3f}), "
                      f"{info['groups']} groups, {info['removed']} removed, "

@@ -157,3 +157,16 @@ def test_generator_has_room_for_a_million_rules():
     assert len(nets) == 100 and len(g.used_nets) == full + 100
     ids = gen.customer_ids(gen.random.Random(1), 2_000_000)
     assert len(set(ids)) == 2_000_000
+
+
+def test_a_report_too_large_to_read_back_is_described():
+    """At a million rules the JSON report is not read back: the row says so (writing the
+    1M section crashed on the missing counts)."""
+    spec = importlib.util.spec_from_file_location("bench_run", RUN)
+    mod = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(RUN.parent))
+    spec.loader.exec_module(mod)
+    for key in ("check", "suggest_merge"):
+        row = {"key": key, "status": "ok", "seconds": 1.0, "cpu": 1.0, "rss_kib": 1,
+               "info": {"unread_mib": 1300}}
+        assert "1300 MiB JSON report was not read back" in mod.describe(row)
