@@ -49,7 +49,7 @@ from typing import Any
 from rulelint.algebra.index import OverlapIndex
 from rulelint.algebra.sets import box_meets, union_all
 from rulelint.algebra.synth import to_condition, value_count
-from rulelint.consolidate.redundant import Removals, list_names
+from rulelint.consolidate.redundant import Removals
 from rulelint.load.loading import to_plain
 from rulelint.load.project import RuleEntry, RuleSet
 from rulelint.util.gcpause import paused_gc
@@ -415,9 +415,9 @@ class Planner:
             r = snapshot[i]
             if not r.alive or not r.base.exact or (only is not None and i not in only):
                 continue
-            ok, reason, takers = removals.removable_with_takers(i)
+            ok, why, takers = removals.removable(i)
             if ok:
-                kind = "redundant-never" if reason.startswith("never") else "redundant"
+                kind = "redundant-never" if why == "never" else "redundant"
                 self._drop(r, kind, [snapshot[k] for k in takers], "include_redundant")
         self.rules = [r for r in self.rules if r.alive]
 
@@ -771,11 +771,17 @@ def plan_all(
     return {"merge": merge, "include_redundant": redundant, "include_shadowed": shadowed}
 
 
+def _names(ids: list[str], most: int = 5) -> str:
+    ids = list(dict.fromkeys(ids))
+    shown = ", ".join(ids[:most])
+    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+
+
 def _reason(r: PlanRule, kind: str, rules: list[PlanRule], entries: list[RuleEntry]) -> str:
     """The reason a removal gives, naming the rules that take its events in the plan."""
     if kind == "never":
         return never_reason(r.base, entries)
-    names = list_names([e.id for e in entries])
+    names = _names([e.id for e in entries])
     if kind == "redundant-never":
         side = "earlier " if all(x.order < r.order for x in rules) else ""
         verb = "takes" if len(entries) == 1 else "take"

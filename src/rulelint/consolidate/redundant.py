@@ -38,21 +38,6 @@ class _Rule(Protocol):
     base: Any  # the RuleEntry: ``exact``, ``id``
 
 
-def list_names(ids: list[str], most: int = 5) -> str:
-    ids = list(dict.fromkeys(ids))
-    shown = ", ".join(ids[:most])
-    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
-
-
-def _never(takers: list[tuple[int, str]]) -> str:
-    """The reason for a rule that never decides; ``takers``: (position, id) of the earlier
-    rules that take it, named in evaluation order like ``check`` names them."""
-    ids = [rid for _, rid in sorted(set(takers))]
-    if len(ids) == 1:
-        return f"never decides (earlier rule {ids[0]} takes all of it)"
-    return f"never decides (earlier rules {list_names(ids)} take all of it)"
-
-
 class Removals:
     """Removal questions about ``rules`` (live ones have ``alive``), in evaluation order, with
     ``index`` built over their boxes at those positions."""
@@ -66,20 +51,18 @@ class Removals:
         self.first_match = first_match
         self.takers: list[int] = []  # the last removable rule's takers (positions)
 
-    def removable(self, i: int) -> tuple[bool, str]:
-        """Whether removing rule i changes no decision, and why."""
-        ok, reason, _ = self.removable_with_takers(i)
-        return ok, reason
-
-    def removable_with_takers(self, i: int) -> tuple[bool, str, list[int]]:
-        """``removable`` and, when it is, the positions of rules that take its events: the
-        earlier rules that decide them (a rule that never decides), or the later rules with
-        its action that catch them (any-match: the rules with its action that cover it)."""
+    def removable(self, i: int) -> tuple[bool, str, list[int]]:
+        """Whether removing rule i changes no decision, why ("never": it decides no event;
+        "caught": other rules with its action take every event it decides) and the
+        positions of those rules: the earlier ones that decide its events, or the later
+        ones with its action that catch them (any-match: the ones with its action that
+        cover it). The reason's words are the planner's, which names the rules as the plan
+        ends (``Planner._name_takers``)."""
         self.takers = []
-        ok, reason = (
+        ok, why = (
             self.first_match_removable(i) if self.first_match else self.any_match_removable(i)
         )
-        return ok, reason, (self.takers if ok else [])
+        return ok, why, (self.takers if ok else [])
 
     def any_match_removable(self, i: int) -> tuple[bool, str]:
         """Any-match: removable iff other rules with the same action cover it (only those on
@@ -93,7 +76,7 @@ class Removals:
         ]
         ok, _ = covers(r.box, [rules[k].box for k in same], self.domains)
         self.takers = same
-        return (ok, "other rules with the same action cover it") if ok else (False, "")
+        return (ok, "caught") if ok else (False, "")
 
     def first_match_removable(self, i: int) -> tuple[bool, str]:
         """First-match: removing rule i changes no decision iff every event it decides (its
@@ -133,8 +116,7 @@ class Removals:
                         catchers.append(k)
                     if not pieces:
                         self.takers = catchers
-                        ids = [rules[q].base.id for q in catchers]
-                        return True, f"later rule(s) {list_names(ids)} decide the same"
+                        return True, "caught"
                 elif box_meets(box, c.box):
                     wider.append(c)
                 continue
@@ -152,7 +134,7 @@ class Removals:
         if self._shadowed(i, max(k for k, _ in takers)):
             return False, ""
         self.takers = sorted({k for k, _ in takers})
-        return True, _never(takers)
+        return True, "never"
 
     def _shadowed(self, i: int, t: int) -> bool:
         """Whether a rule before position ``t`` (by then the takers cover rule i) with
