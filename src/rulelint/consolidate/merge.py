@@ -772,6 +772,7 @@ def plan_all(
 
 
 def _names(ids: list[str], most: int = 5) -> str:
+    """``a, b, c, d, e and 2 more``: the first ``most`` of ``ids`` (each once)."""
     ids = list(dict.fromkeys(ids))
     shown = ", ".join(ids[:most])
     return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
@@ -799,7 +800,5 @@ def never_reason(r: RuleEntry, takers: list[RuleEntry]) -> str:
             f"{t.id} ({t.file}:{t.id_line or t.line}{act})"
         )
 
-    shown = [name(t) for t in takers[:5]]
-    more = f" and {len(takers) - 5} more" if len(takers) > 5 else ""
     verb = "takes" if len(takers) == 1 else "take"
-    return f"never decides: {', '.join(shown)}{more} {verb} all of it"
+    return f"never decides: {_names([name(t) for t in takers])} {verb} all of it"
