@@ -30,6 +30,7 @@ POOLS = {
     "src": ["10.0.0.1", "10.0.0.9", "10.0.0.100", "10.0.1.1", "192.168.0.1", "2001:db8::1",
             "2001:db9::1"],
     "vip": [True, False],
+    "n": list(range(6)),  # a bounded int (0..5): its line is wider than its domain
 }
 ACTIONS = ["x", "y", "z"]
 
@@ -40,8 +41,14 @@ def _cond(rng: random.Random, f: str):
         if k < 0.6:
             return rng.sample(REGIONS, rng.randint(1, 2))
         return {"not_in": rng.sample(REGIONS, rng.randint(1, 2))}
-    if f == "plan":
-        return rng.sample(["free", "pro", "biz"], rng.randint(1, 2))
+    if f == "plan":  # all three: the whole domain, recorded on whole pieces
+        return rng.sample(["free", "pro", "biz"], rng.randint(1, 3))
+    if f == "n":
+        lo = rng.randint(0, 5)
+        k = rng.random()
+        if k < 0.4:
+            return {"range": [lo, rng.randint(lo, 5)]}
+        return {"gte": lo} if k < 0.7 else {"lte": lo}
     if f == "age":
         lo = rng.randint(0, 10)
         return {"range": [lo, rng.randint(lo, 10)]} if rng.random() < 0.7 else {"gte": lo}
@@ -52,14 +59,15 @@ def _cond(rng: random.Random, f: str):
     if f == "src":
         return {"cidr": rng.choice(["10.0.0.0/24", "10.0.0.0/29", "10.0.0.8/29", "10.0.0.0/16",
                                     "2001:db8::/32"])}
-    return rng.choice([True, False])
+    return rng.choice([True, False, [True, False]])
 
 
 def _ruleset(seed: int, n: int) -> str:
     rng = random.Random(seed)
     fields = list(POOLS)
     lines = ["ruleset: t", "fields:", "  plan: {kind: enum, values: [free, pro, biz]}",
-             "  age: int", "  src: ip", "  vip: bool", "rules:"]
+             "  age: int", "  src: ip", "  vip: bool", "  n: {kind: int, min: 0, max: 5}",
+             "rules:"]
     sigs = [tuple(sorted(rng.sample(fields, rng.randint(0, 3)))) for _ in range(5)]
     for i in range(n):
         sig = rng.choice(sigs) if rng.random() < 0.8 else tuple(rng.sample(fields, rng.randint(1, 2)))
@@ -195,3 +203,28 @@ def test_string_lines_are_code_point_intervals():
     assert str_lines(StrSet.full()) == (("", None),)
     assert lines_of(IntervalSet.of([(1, 3), (7, 7)])) == ((1, 4), (7, 8))
     assert lines_of(frozenset({True, False})) == ((0, 2),)
+
+
+@pytest.mark.parametrize("field, whole, parts", [
+    ("plan", "[free, pro, biz]", ["[pro]", "{not_in: [pro]}"]),
+    ("n", "{gte: 0}", ["{range: [0, 2]}", "{gte: 3}"]),
+    ("vip", "[true, false]", ["true", "false"]),
+])
+def test_a_rule_on_the_whole_domain_is_caught_by_rules_that_split_it(tmp_path, field, whole, parts):
+    """A rule that allows every value of a field (an enum's values, a bounded int's range,
+    both booleans) is recorded on whole pieces of the field's line, which is wider than the
+    domain: the pieces of gap that the later rules' bounds cut off hold no event, so they
+    must not make its events look like they fall to no rule once it is gone (it is
+    redundant: the later rules with its action take all of it)."""
+    text = "\n".join([
+        "ruleset: t", "fields:", "  plan: {kind: enum, values: [free, pro, biz]}",
+        "  n: {kind: int, min: 0, max: 5}", "  vip: bool", "rules:",
+        f"  - {{id: whole, action: x, match: {{{field}: {whole}}}}}",
+        f"  - {{id: a, action: x, match: {{{field}: {parts[0]}}}}}",
+        f"  - {{id: b, action: x, match: {{{field}: {parts[1]}}}}}",
+    ]) + "\n"
+    rs, live = _load(tmp_path, text)
+    got = sweep([r.box for r in live], [r.under for r in live], [r.action for r in live],
+                rs.domains)
+    assert got.seconds[0] == {1, 2}
+    _check(rs, live)

@@ -499,7 +499,24 @@ def _lower_end(a: Any, b: Any) -> Any:
 
 def _seconds(trie: _Trie, own: set[int], out: dict) -> None:
     """For each rule of ``own`` (live, of this trie's signature): the rules that would take
-    its cells once it is gone (None: some cell would fall to no rule)."""
+    its cells once it is gone (None: some cell would fall to no rule).
+
+    Only pieces that meet ``clip`` (the own rules' values) are visited. The line of a field
+    is wider than its domain (an enum's line holds every string, a bounded int's every
+    integer), and a rule that allows the whole domain is recorded on whole pieces, gaps
+    included; a piece of gap alone holds no event, so its lack of a second rule means
+    nothing. A piece that meets ``clip`` holds a real value of every own rule recorded on it:
+    a rule is recorded only on pieces inside its set, or on any piece when its set is the
+    whole domain."""
+    clip, clip_los = trie.clip, trie.clip_los
+
+    def real(k: int, lo: Any, hi: Any) -> bool:
+        """Does the piece ``[lo, hi)`` (None: unbounded) of field k meet ``clip[k]``?"""
+        c = clip[k]
+        j = bisect_right(clip_los[k], lo) - 1
+        if j >= 0 and (c[j][1] is None or c[j][1] > lo):
+            return True
+        return j + 1 < len(c) and (hi is None or c[j + 1][0] < hi)
 
     def visit(x: Any, k: int, acc: tuple) -> None:
         if type(x) is tuple:
@@ -516,7 +533,10 @@ def _seconds(trie: _Trie, own: set[int], out: dict) -> None:
                     out[f] = got
             return
         ents = _two(acc, x.here)
-        for kid in x.kids:
-            visit(kid, k + 1, ents)
+        starts = x.starts
+        last = len(starts) - 1
+        for t, kid in enumerate(x.kids):
+            if real(k, starts[t], starts[t + 1] if t < last else None):
+                visit(kid, k + 1, ents)
 
     visit(trie.root, 0, ())
