@@ -49,7 +49,7 @@ from typing import Any
 from rulelint.algebra.index import OverlapIndex
 from rulelint.algebra.sets import box_meets, union_all
 from rulelint.algebra.synth import to_condition, value_count
-from rulelint.consolidate.redundant import Removals
+from rulelint.consolidate.redundant import RemovalHints, Removals
 from rulelint.load.loading import to_plain
 from rulelint.load.project import RuleEntry, RuleSet
 from rulelint.util.gcpause import paused_gc
@@ -206,8 +206,13 @@ class Planner:
         include_shadowed: bool = False,
         reuse: Plan | None = None,
         merge_keys: list[tuple] | None = None,
+        hints: RemovalHints | None = None,
     ) -> None:
         self.rs = rs
+        # what the check proved about the rules as they are (see ``_kept``); used by the
+        # removal passes before the first merge, only while they fit the snapshot
+        self._hints = hints
+        self._hinted = False
         self.include_shadowed = include_shadowed
         include_redundant = include_redundant or include_shadowed
         # the plan this one is when its first removal step removes nothing (see ``plan_all``)
@@ -268,6 +273,7 @@ class Planner:
             self._index = OverlapIndex([r.box for r in snapshot])
         self._moved = _Moved()
         self._memo = None
+        self._hinted = False  # set by ``_plan`` for the first passes only
 
     def _between_blocks(self, lo: PlanRule, hi: PlanRule, moving: dict, action: str) -> bool:
         """Is there a live rule strictly between lo and hi (in order) with another action
@@ -322,7 +328,8 @@ class Planner:
         new_box = {g: s for g, s in keep.box.items() if g != f}
         new_box[f] = union
         for r in gone:
-            self._moved.add(keep.slot, r.box, keep)
+            self._touched.append(r.box)  # the union is keep's box and these: only their
+            self._moved.add(keep.slot, r.box, keep)  # events can have changed hands
             if len(keep.members) < len(r.members):  # small into large: n log n in all
                 keep.members, r.members = r.members, keep.members
             keep.members.extend(r.members)
@@ -330,7 +337,6 @@ class Planner:
             r.alive = False
             r.merged_into = keep
         keep.box = new_box
-        self._touched.append(new_box)
         keep.match = match
         if f not in keep.fields:
             keep.fields.append(f)
@@ -347,10 +353,14 @@ class Planner:
             return
         snapshot = self._snapshot
         removals = Removals(snapshot, self._index, self.domains, True)
+        # a rule that decides an event still does once rules that decide none are gone
+        deciding = self._hints.deciding if self._hinted and self._hints else frozenset()
         for i, r in enumerate(snapshot):
             if self._done():
                 break
             if not r.alive or not r.base.exact or (only is not None and i not in only):
+                continue
+            if i in deciding:
                 continue
             found = removals.never_decides(i)
             if found is None:
@@ -408,6 +418,7 @@ class Planner:
     def _remove_redundant(self, only: set[int] | None = None) -> None:
         snapshot = self._snapshot
         removals = Removals(snapshot, self._index, self.domains, self.first_match)
+        kept, stale = self._kept()
         # latest first: of two duplicates, the copy added later is the one to go
         for i in range(len(snapshot) - 1, -1, -1):
             if self._done():
@@ -415,11 +426,38 @@ class Planner:
             r = snapshot[i]
             if not r.alive or not r.base.exact or (only is not None and i not in only):
                 continue
+            if i in kept and i not in stale:
+                continue  # proven kept, and no rule that meets it is gone
             ok, why, takers = removals.removable(i)
             if ok:
                 kind = "redundant-never" if why == "never" else "redundant"
                 self._drop(r, kind, [snapshot[k] for k in takers], "include_redundant")
+                if kept and not self._stale_by(r.box, i, stale):
+                    kept = frozenset()  # too many rules to track: ask the rest
         self.rules = [r for r in self.rules if r.alive]
+
+    def _kept(self) -> tuple[frozenset[int], set[int]]:
+        """The rules the hints prove kept (``RemovalHints.kept``) and, among them, the ones
+        to ask anyway (``stale``): those that meet a rule removed so far. Only before the
+        first merge (``_hinted``): a merge grows a rule, which can change any answer. Empty
+        when the rules removed already meet too many rules to track."""
+        h = self._hints
+        if not self._hinted or h is None or not h.kept:
+            return frozenset(), set()
+        stale: set[int] = set()
+        gone = [r for _, r, _, _ in self._drops]
+        if len(gone) * 8 > len(self._snapshot):
+            return frozenset(), set()
+        for r in gone:
+            if not self._stale_by(r.box, r.slot, stale):
+                return frozenset(), set()
+        return h.kept, stale
+
+    def _stale_by(self, box: dict, slot: int, stale: set[int]) -> bool:
+        """Add the rules before ``slot`` that may meet ``box`` to ``stale``; False once
+        ``stale`` holds more than a quarter of the rules (tracking costs more than asking)."""
+        stale.update(self._index.iter_candidates(box, hi=slot))
+        return len(stale) * 4 <= len(self._snapshot)
 
     # -- merging ----------------------------------------------------------------------------
 
@@ -549,6 +587,8 @@ class Planner:
     def _plan(self) -> Plan:
         before = self.count
         self._start()
+        self._hinted = self._hints is not None and self._hints.fit(
+            [r.base for r in self._snapshot])
         if self.include_shadowed:
             self._remove_never_deciding()
             if not self.removed and self.reuse is not None:  # the --include-redundant plan
@@ -576,6 +616,7 @@ class Planner:
     def _merge_rounds(self) -> bool:
         """Merge rounds until one merges nothing (or the budget is met); whether any did."""
         merged = False
+        self._hinted = False  # a merge grows rules: the hints are about the rules before it
         for _ in range(MAX_ROUNDS):
             if self._done() or not self._round():
                 break
@@ -753,21 +794,25 @@ def plan_all(
     keys: tuple[str, ...] | list[str] = DEFAULT_KEYS,
     index: tuple[list[RuleEntry], OverlapIndex] | None = None,
     unlimited: bool = False,
+    hints: RemovalHints | None = None,
 ) -> dict[str, Plan | None]:
     """The plans of ``suggest-merge`` with no flag, ``--include-redundant`` and
     ``--include-shadowed`` (no target), keyed as ``FLAGS``: what ``check`` reports as
     ``frees``. The planner is deterministic, so a plan whose removal step removes nothing
     is the plan before it (returned without planning the merges again). On a large list
-    (``too_large_for_frees``) only the merge plan is made, unless ``unlimited``."""
+    (``too_large_for_frees``) only the merge plan is made, unless ``unlimited``. ``hints``:
+    what the check's overlap analysis proved about the same rules (the plans are the same
+    without them, only slower)."""
     keys = tuple(keys)
     first = Planner(rs, keys, index=index)
     mk = first._merge_keys  # the same for every plan: built once
     merge = first.plan()
     if not unlimited and too_large_for_frees(rs):
         return {"merge": merge, "include_redundant": None, "include_shadowed": None}
-    redundant = Planner(rs, keys, True, index=index, reuse=merge, merge_keys=mk).plan()
+    redundant = Planner(rs, keys, True, index=index, reuse=merge, merge_keys=mk,
+                        hints=hints).plan()
     shadowed = Planner(rs, keys, True, index=index, include_shadowed=True, reuse=redundant,
-                       merge_keys=mk).plan()
+                       merge_keys=mk, hints=hints).plan()
     return {"merge": merge, "include_redundant": redundant, "include_shadowed": shadowed}
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rulelint.algebra.boxops import cut, cut_all, point_set
@@ -29,6 +30,32 @@ from rulelint.algebra.sets import box_intersect, box_meets, box_point, covers
 PROBES = 8  # points tried by ``Removals.probe`` before a rule is asked about in full
 SCAN_CUTS = 16  # rules cut one by one (with an early end) before the rest are joined
 SHADOW_QUESTIONS = 64  # rules with another action asked about before a rule counts as shadowed
+
+
+@dataclass(frozen=True)
+class RemovalHints:
+    """What the check's overlap analysis proved about ``rules`` (the live rules of a
+    first-match ruleset, in evaluation order; positions index them), so that the planner's
+    first removal passes need not ask again (``Planner``; ARCHITECTURE.md, "Removal plans"):
+
+    * ``deciding``: rules that decide some event. Removing rules that decide nothing leaves
+      that true, so ``--include-shadowed``'s first pass asks only the others.
+    * ``kept``: rules ``--include-redundant`` keeps: removing them changes some decision, or
+      they never decide but a rule with another action decides some of their events (RL302).
+      That stays true until a rule that meets one of them is removed or a merge grows one.
+
+    Each claim is proven (a limit that stopped a question leaves the rule out), and a rule
+    the hints leave out is simply asked, so a plan made with hints is the plan made without
+    them: ``suggest-merge`` and ``check``'s ``frees`` agree."""
+
+    rules: Sequence[Any]
+    deciding: frozenset[int]
+    kept: frozenset[int]
+
+    def fit(self, bases: Sequence[Any]) -> bool:
+        """Whether these hints are about exactly ``bases`` (the same rules, in order)."""
+        return len(bases) == len(self.rules) and all(
+            a is b for a, b in zip(self.rules, bases, strict=True))
 
 
 class _Rule(Protocol):

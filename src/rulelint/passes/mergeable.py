@@ -125,7 +125,8 @@ def run(ctx) -> Iterator[Finding]:
     removed_by = ctx.cache.setdefault("removed_by", {})
     keys = tuple(ctx.settings.config.merge.keys)
     for rs in ctx.project.rulesets.values():
-        plans = plan_all(rs, keys, index=live_index(ctx, rs))
+        plans = plan_all(rs, keys, index=live_index(ctx, rs),
+                         hints=ctx.cache.get(("removal-hints", rs.name)))
         plan = plans["merge"]
         slots[rs.name] = plan.freed
         frees[rs.name] = {flag: (p.freed if (p := plans[flag]) is not None else None) for flag in FLAGS}

@@ -46,6 +46,7 @@ from rulelint.algebra.sets import (
     subtract_union,
     values_of,
 )
+from rulelint.consolidate.redundant import RemovalHints
 from rulelint.evaluate import rule_matches
 from rulelint.load.boxes import witness_event
 from rulelint.load.project import RuleEntry, RuleSet
@@ -207,6 +208,19 @@ class _Analysis:
         # (rule, codes) whose question a limit left open: summary.incomplete
         self.incomplete: list[tuple[RuleEntry, str]] = []
         self.sweep: Sweep | None = None  # the decided-so-far walk, once it has run
+        # positions proven kept by --include-redundant: removing the rule changes a decision,
+        # or it never decides and another action decides some of its events (RemovalHints)
+        self.kept: set[int] = set()
+
+    def hints(self) -> RemovalHints | None:
+        """What the walk and the questions proved, for the planner's first removal passes;
+        None when a glob makes a rule's box an over-approximation (then the planner asks)."""
+        sw = self.sweep
+        if sw is None or not all(r.exact for r in self.live):
+            return None
+        deciding = frozenset(
+            p for p, dead in enumerate(sw.dead) if not dead and p not in sw.unknown)
+        return RemovalHints(self.live, deciding, frozenset(self.kept))
 
     def around(self, box: dict, p: int) -> tuple[list[int], list[int]]:
         """Index candidates on a subset of ``box``'s fields before and after position p,
@@ -354,6 +368,8 @@ def analyse_first_match(a: _Analysis, enabled):
             if catchers is None or any(
                 live[c].action != r.action or not live[c].exact for c in catchers
             ):
+                if p in sw.seconds:
+                    a.kept.add(p)  # (a glob among them: ``hints`` gives none)
                 continue  # some event r decides would go to another action, or to none
             yield from _removal_changes_nothing(a, r, p, sw.firsts.get(p, ()), sorted(catchers))
 
@@ -429,6 +445,7 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, firsts, got, pos):
             cover.append(decider)
         cover.sort(key=lambda c: pos[id(c)])
         acts = sorted({c.action for c in cover if c.action != r.action})
+        a.kept.add(p)
         yield Finding(
             "RL302",
             f"rule {r.id!r} ({r.action!r}) never decides: {_names(cover, r)} "
@@ -604,6 +621,7 @@ def _removal_changes_nothing(
         i, _, inter = met
         try:
             if a.left(inter, i, budget, skip=r):
+                a.kept.add(p)
                 return  # x takes some of r's events once r is gone
         except _TooComplex:
             a.incomplete.append((r, "RL301"))
@@ -820,6 +838,8 @@ def check_ruleset(ctx, rs: RuleSet) -> Iterator[Finding]:
     else:
         found = analyse_any_match(analysis)
     yield from _filtered(found, dup_partner)
+    if rs.semantics == "first-match" and enabled("RL301") and enabled("RL302"):
+        ctx.cache[("removal-hints", rs.name)] = analysis.hints()
     if analysis.incomplete:
         _report_incomplete(ctx, rs, analysis.incomplete)
 

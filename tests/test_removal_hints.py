@@ -1,0 +1,103 @@
+"""The check's removal hints (``consolidate.redundant.RemovalHints``): what the overlap
+analysis proves about each rule, which the removal plans behind ``frees`` use to skip
+questions. Every claim must hold by brute force on generated events (the reference
+evaluator), and a plan made with the hints must be the plan made without them, removal by
+removal and reason by reason, or ``check``'s ``frees`` and ``suggest-merge`` would differ."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, note, settings
+
+from merge_gen import MergeSet, events, merge_sets
+from rulelint.consolidate.merge import DEFAULT_KEYS, plan_all
+from rulelint.evaluate import decide
+from rulelint.load.config import Settings
+from rulelint.load.files import SourceFile
+from rulelint.load.project import load_project
+from rulelint.passes import Context, live_index
+from rulelint.passes.overlap import check_ruleset
+from test_include_shadowed import dense_sets
+from test_merge_properties import PROPS, examples, load_dir
+
+
+def _hints(rs):
+    ctx = Context(project=None, settings=None, enabled=lambda code: True)
+    list(check_ruleset(ctx, rs))
+    return ctx, ctx.cache.get(("removal-hints", rs.name))
+
+
+def _plans(rs, ctx, hints) -> dict:
+    plans = plan_all(rs, DEFAULT_KEYS, index=live_index(ctx, rs), unlimited=True, hints=hints)
+    return {
+        flag: (
+            p.freed,
+            [(r.rule.id, r.flag, r.reason, [t.id for t in r.takers]) for r in p.removed],
+            [(g.keep.id, [m.id for m in g.members], g.rule) for g in p.groups],
+        )
+        for flag, p in plans.items()
+    }
+
+
+def _assert_hints_hold(spec: MergeSet) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        rs = load_dir(Path(d), spec.files())
+        ctx, hints = _hints(rs)
+        if hints is None:  # a glob: the analysis claims nothing
+            return
+        live = rs.live_rules()
+        assert hints.fit(live)
+        evs = events(list(spec.fields), missing=True)
+        deciders, changed, shadowed = set(), set(), set()
+        for ev in evs:
+            full = decide(rs, ev, live)
+            if not full.deciding:
+                continue
+            top = full.deciding[0]
+            deciders.add(top.id)
+            nxt = full.matched[1] if len(full.matched) > 1 else None
+            if nxt is None or nxt.action != top.action:
+                changed.add(top.id)  # without it, this event is decided differently
+            shadowed.update(r.id for r in full.matched[1:] if r.action != top.action)
+        note(f"deciding={sorted(live[p].id for p in hints.deciding)} "
+             f"kept={sorted(live[p].id for p in hints.kept)}")
+        for p in hints.deciding:
+            assert live[p].id in deciders, live[p].id
+        for p in hints.kept:
+            r = live[p]
+            if r.id in deciders:
+                assert r.id in changed, f"{r.id}: removing it changes no decision"
+            else:
+                assert r.id in shadowed, f"{r.id}: never decides, and only its action decides it"
+        assert _plans(rs, ctx, hints) == _plans(rs, ctx, None)
+
+
+@settings(max_examples=examples(150), **PROPS)
+@given(spec=merge_sets(max_rules=12, semantics="first-match"))
+def test_hints_hold_and_change_no_plan_sparse(spec: MergeSet):
+    _assert_hints_hold(spec)
+
+
+@settings(max_examples=examples(150), **PROPS)
+@given(spec=dense_sets(semantics="first-match"))
+def test_hints_hold_and_change_no_plan_dense(spec: MergeSet):
+    _assert_hints_hold(spec)
+
+
+def test_hints_settle_most_rules_of_a_generated_list(tmp_path):
+    """On a generated support-desk list the hints settle most rules, and the plans come out
+    the same with them as without."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import generate
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(generate.generate(600, seed=7, profile="dense"), encoding="utf-8")
+    project = load_project([SourceFile(path, path.name)], Settings(root=tmp_path, cwd=tmp_path))
+    [rs] = project.rulesets.values()
+    ctx, hints = _hints(rs)
+    assert hints is not None
+    assert len(hints.kept) > len(rs.live_rules()) // 2
+    assert _plans(rs, ctx, hints) == _plans(rs, ctx, None)
