@@ -34,6 +34,7 @@ from rulelint.algebra.sets import (
     ip_to_int,
     ipset_to_cidrs,
     network_interval,
+    union_all,
     values_of,
 )
 
@@ -783,3 +784,28 @@ def test_str_subset_of_lists_and_not_in_lists(neg_a, va, neg_b, vb):
     sub = all(b.member(x) for x in probes if a.member(x)) and not (neg_a and not neg_b)
     assert a.issubset(b) == sub
     assert a.issubset(b) == (not (a - b))
+
+
+@given(st.lists(exprs(KEYS), min_size=1, max_size=12))
+def test_union_all_of_string_sets_matches_brute(es):
+    """union_all joins the finite sets at once and the rest pairwise: the same set as the
+    members' union by brute force, whatever the mix (values, not_in lists, prefixes)."""
+    sets = [build(e) for e in es]
+    u = union_all(sets)
+    check_str_invariants(u)
+    assert vector(u, UNIVERSE) == tuple(any(brute(e, x) for e in es) for x in UNIVERSE)
+
+
+@given(st.lists(st.tuples(st.lists(st.sampled_from(KEYS3), max_size=3),
+                          st.lists(st.sampled_from(KEYS3), max_size=3)), min_size=1, max_size=12),
+       exprs(KEYS3))
+def test_union_all_of_prefix_and_value_sets_matches_brute(parts, other):
+    """Many sets of prefixes and values (joined at once) with one set of any shape."""
+    sets = [StrSet.prefixes(ps) | StrSet.values(vs) for ps, vs in parts] + [build(other)]
+    u = union_all(sets)
+    check_str_invariants(u)
+    want = tuple(
+        any(any(x.startswith(p) for p in ps) or x in vs for ps, vs in parts) or brute(other, x)
+        for x in UNIVERSE4
+    )
+    assert vector(u, UNIVERSE4) == want

@@ -1660,11 +1660,27 @@ def union_all(sets: Sequence[Any]) -> Any:
         raise ValueError("union of no sets")
     if all(isinstance(x, frozenset) for x in sets):
         return frozenset().union(*sets)
+    items = list(sets)
     if all(isinstance(x, StrSet) for x in sets):
         finite = [x.finite_values() for x in sets]
         if all(v is not None for v in finite):
             return StrSet.values(frozenset().union(*finite))  # type: ignore[arg-type]
-    items = list(sets)
+        # Sets of prefixes and values (customers' lists, email prefixes) at once: their
+        # union keeps every prefix and value, and the constructor drops the ones covered.
+        # Then pairwise with the rest (not_in lists...): a few unions, not thousands.
+        kd: dict[str, bool] = {}
+        ed: dict[str, bool] = {}
+        items = []
+        for x in sets:
+            K, E = x.K, x.E
+            if not K[0][1] and all(v for _, v in K[1:]) and all(v for _, v in E):
+                kd.update(K[1:])
+                ed.update(E)
+            else:
+                items.append(x)
+        if kd or ed:
+            kd[""] = False
+            items.append(StrSet(kd.items(), ed.items()))
     while len(items) > 1:
         items = [
             items[i] | items[i + 1] if i + 1 < len(items) else items[i]

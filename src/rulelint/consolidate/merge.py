@@ -209,7 +209,7 @@ class Planner:
         hints: RemovalHints | None = None,
     ) -> None:
         self.rs = rs
-        # what the check proved about the rules as they are (see ``_kept``); used by the
+        # what the check proved about the rules as they are (see ``_kept``), used by the
         # removal passes before the first merge, only while they fit the snapshot
         self._hints = hints
         self._hinted = False
@@ -418,7 +418,7 @@ class Planner:
     def _remove_redundant(self, only: set[int] | None = None) -> None:
         snapshot = self._snapshot
         removals = Removals(snapshot, self._index, self.domains, self.first_match)
-        kept, stale = self._kept()
+        needed, stale, shadowed = self._kept()
         # latest first: of two duplicates, the copy added later is the one to go
         for i in range(len(snapshot) - 1, -1, -1):
             if self._done():
@@ -426,32 +426,36 @@ class Planner:
             r = snapshot[i]
             if not r.alive or not r.base.exact or (only is not None and i not in only):
                 continue
-            if i in kept and i not in stale:
-                continue  # proven kept, and no rule that meets it is gone
+            if i in shadowed or (i in needed and i not in stale):
+                continue  # proven kept, and no rule it depends on is gone
             ok, why, takers = removals.removable(i)
             if ok:
                 kind = "redundant-never" if why == "never" else "redundant"
                 self._drop(r, kind, [snapshot[k] for k in takers], "include_redundant")
-                if kept and not self._stale_by(r.box, i, stale):
-                    kept = frozenset()  # too many rules to track: ask the rest
+                if needed and not self._stale_by(r.box, i, stale):
+                    needed = frozenset()  # too many rules to track: ask the rest
         self.rules = [r for r in self.rules if r.alive]
 
-    def _kept(self) -> tuple[frozenset[int], set[int]]:
-        """The rules the hints prove kept (``RemovalHints.kept``) and, among them, the ones
-        to ask anyway (``stale``): those that meet a rule removed so far. Only before the
-        first merge (``_hinted``): a merge grows a rule, which can change any answer. Empty
-        when the rules removed already meet too many rules to track."""
+    def _kept(self) -> tuple[frozenset[int], set[int], frozenset[int]]:
+        """What the hints prove kept, for a removal pass latest first: ``needed`` rules, of
+        which those in ``stale`` (meeting a rule removed so far: ``_stale_by`` adds the
+        pass's own removals) are asked anyway, and ``shadowed`` rules, when no rule was
+        removed before the pass (the pass removes only later ones). Only before the first
+        merge (``_hinted``): a merge grows a rule, which can change any answer. ``needed``
+        is empty when the rules removed already meet too many rules to track."""
         h = self._hints
-        if not self._hinted or h is None or not h.kept:
-            return frozenset(), set()
-        stale: set[int] = set()
+        none: frozenset[int] = frozenset()
+        if not self._hinted or h is None:
+            return none, set(), none
         gone = [r for _, r, _, _ in self._drops]
+        shadowed = none if gone else h.shadowed
+        stale: set[int] = set()
         if len(gone) * 8 > len(self._snapshot):
-            return frozenset(), set()
+            return none, stale, shadowed
         for r in gone:
             if not self._stale_by(r.box, r.slot, stale):
-                return frozenset(), set()
-        return h.kept, stale
+                return none, stale, shadowed
+        return h.needed, stale, shadowed
 
     def _stale_by(self, box: dict, slot: int, stale: set[int]) -> bool:
         """Add the rules before ``slot`` that may meet ``box`` to ``stale``; False once

@@ -40,9 +40,11 @@ class RemovalHints:
 
     * ``deciding``: rules that decide some event. Removing rules that decide nothing leaves
       that true, so ``--include-shadowed``'s first pass asks only the others.
-    * ``kept``: rules ``--include-redundant`` keeps: removing them changes some decision, or
-      they never decide but a rule with another action decides some of their events (RL302).
-      That stays true until a rule that meets one of them is removed or a merge grows one.
+    * ``needed``: rules whose removal changes some decision. That stays true until a rule
+      that meets one of them is removed or a merge grows one.
+    * ``shadowed``: rules that never decide while a rule with another action decides some of
+      their events (RL302): ``--include-redundant`` keeps them. That depends only on the
+      rules before them, so it stays true while only later rules are removed.
 
     Each claim is proven (a limit that stopped a question leaves the rule out), and a rule
     the hints leave out is simply asked, so a plan made with hints is the plan made without
@@ -50,7 +52,8 @@ class RemovalHints:
 
     rules: Sequence[Any]
     deciding: frozenset[int]
-    kept: frozenset[int]
+    needed: frozenset[int]
+    shadowed: frozenset[int]
 
     def fit(self, bases: Sequence[Any]) -> bool:
         """Whether these hints are about exactly ``bases`` (the same rules, in order)."""

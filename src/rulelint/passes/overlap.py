@@ -208,9 +208,10 @@ class _Analysis:
         # (rule, codes) whose question a limit left open: summary.incomplete
         self.incomplete: list[tuple[RuleEntry, str]] = []
         self.sweep: Sweep | None = None  # the decided-so-far walk, once it has run
-        # positions proven kept by --include-redundant: removing the rule changes a decision,
-        # or it never decides and another action decides some of its events (RemovalHints)
-        self.kept: set[int] = set()
+        # positions proven kept by --include-redundant (RemovalHints): removing the rule
+        # changes a decision; it never decides and another action decides some of its events
+        self.needed: set[int] = set()
+        self.shadowed: set[int] = set()
 
     def hints(self) -> RemovalHints | None:
         """What the walk and the questions proved, for the planner's first removal passes;
@@ -220,7 +221,8 @@ class _Analysis:
             return None
         deciding = frozenset(
             p for p, dead in enumerate(sw.dead) if not dead and p not in sw.unknown)
-        return RemovalHints(self.live, deciding, frozenset(self.kept))
+        return RemovalHints(
+            self.live, deciding, frozenset(self.needed), frozenset(self.shadowed))
 
     def around(self, box: dict, p: int) -> tuple[list[int], list[int]]:
         """Index candidates on a subset of ``box``'s fields before and after position p,
@@ -369,7 +371,7 @@ def analyse_first_match(a: _Analysis, enabled):
                 live[c].action != r.action or not live[c].exact for c in catchers
             ):
                 if p in sw.seconds:
-                    a.kept.add(p)  # (a glob among them: ``hints`` gives none)
+                    a.needed.add(p)  # (a glob among them: ``hints`` gives none)
                 continue  # some event r decides would go to another action, or to none
             yield from _removal_changes_nothing(a, r, p, sw.firsts.get(p, ()), sorted(catchers))
 
@@ -445,7 +447,7 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, firsts, got, pos):
             cover.append(decider)
         cover.sort(key=lambda c: pos[id(c)])
         acts = sorted({c.action for c in cover if c.action != r.action})
-        a.kept.add(p)
+        a.shadowed.add(p)
         yield Finding(
             "RL302",
             f"rule {r.id!r} ({r.action!r}) never decides: {_names(cover, r)} "
@@ -621,7 +623,7 @@ def _removal_changes_nothing(
         i, _, inter = met
         try:
             if a.left(inter, i, budget, skip=r):
-                a.kept.add(p)
+                a.needed.add(p)
                 return  # x takes some of r's events once r is gone
         except _TooComplex:
             a.incomplete.append((r, "RL301"))
