@@ -170,3 +170,26 @@ def test_a_report_too_large_to_read_back_is_described():
         row = {"key": key, "status": "ok", "seconds": 1.0, "cpu": 1.0, "rss_kib": 1,
                "info": {"unread_mib": 1300}}
         assert "1300 MiB JSON report was not read back" in mod.describe(row)
+
+
+def test_issue_15_targets_are_judged_on_cpu_time_per_profile():
+    """The issue-15 rows: check over the parse against the profile's goal (1.0x dense, 0.5x
+    realistic), suggest-merge over check, peak RSS and the 10k->100k exponents, on CPU."""
+    spec = importlib.util.spec_from_file_location("bench_run", RUN)
+    mod = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(RUN.parent))
+    spec.loader.exec_module(mod)
+
+    def size(n: int, parse: float, check: float, merge: float) -> dict:
+        return {"n": n, "rows": [_row("yaml_c", parse), _row("check", check),
+                                 _row("suggest_merge", merge)]}
+
+    sizes = [size(10_000, 2.0, 1.5, 2.0), size(100_000, 20.0, 18.0, 40.0)]
+    dense = "\n".join(mod.targets15(sizes, "dense"))
+    assert "| `check` ≤ 1.0× the C-loader parse, at 100k | 18.0 s / 20.0 s = 0.90× | **met** |" in dense
+    assert "| `suggest-merge` ≤ 2.0× `check`, at 100k | 40.0 s / 18.0 s = 2.22× | **missed** |" in dense
+    assert "(f) `rulelint suggest-merge --format json` 1.30" in dense  # 2 s -> 40 s
+    assert "(e) `rulelint check --format json`" not in dense  # 1.5 s -> 18 s: 1.08
+    realistic = "\n".join(mod.targets15(sizes, "realistic"))
+    assert "| `check` ≤ 0.5× the C-loader parse, at 100k | 18.0 s / 20.0 s = 0.90× | **missed** |" in realistic
+    assert "100k not run" in "\n".join(mod.targets15(sizes[:1], "dense"))
