@@ -174,3 +174,170 @@ def test_a_given_up_trie_falls_back_to_the_index_and_says_what_it_left_open(n, s
     open_ids = {e["rule_id"] for e in incomplete}
     assert got_dead <= dead and got301 <= r301 | (open_ids & dead) and got302 <= r302
     assert dead - got_dead <= open_ids, sorted(dead - got_dead - open_ids)
+
+
+# -- the enumeration itself against brute force ------------------------------------------------
+
+_TINY_FIELDS = {
+    "customer_id": ["C-1", "C-2", "C-3"],
+    "region": ["US", "DE"],
+    "plan": ["free", "pro", "enterprise"],
+    "ticket_age_days": None,
+    "source_ip": ["10.0.0.0/30", "10.0.0.0/31", "10.0.0.2/31", "10.0.0.1/32", "10.0.0.3/32"],
+    "subject": ["a", "ab", "b"],
+}
+_ABSENT = object()
+
+
+def _tiny_rule_set(rng) -> dict:
+    """A few rules on four of the fields above, with every condition shape truth.py reads,
+    ``not_in`` often (a field whose classes the enumeration leaves as FRESH at first), and
+    copies of earlier rules."""
+    fields = rng.sample(sorted(_TINY_FIELDS), 4)
+    rules = []
+    for k in range(rng.randint(2, 9)):
+        match = {}
+        if rules and rng.random() < 0.25:  # a copy of an earlier rule, maybe narrower
+            match = dict(rng.choice(rules)["match"])
+        for f in rng.sample(fields, rng.randint(0 if match else 1, 3 - len(match) // 2)):
+            pool = _TINY_FIELDS[f]
+            roll = rng.random()
+            if f == "ticket_age_days":
+                lo = rng.randint(0, 5)
+                match[f] = rng.choice([{"range": [lo, rng.randint(lo, 6)]}, {"gte": lo},
+                                       {"lte": lo}, {"gt": lo}, {"lt": lo + 1}, lo])
+            elif f == "source_ip":
+                match[f] = {"cidr": rng.sample(pool, rng.randint(1, 2))}
+            elif f == "subject":
+                match[f] = ({"prefix": rng.sample(pool, rng.randint(1, 2))} if roll < 0.7
+                            else rng.choice(["ab", "abc", "b"]))
+            elif f == "plan":
+                match[f] = rng.choice(pool) if roll < 0.7 else rng.sample(pool, 2)
+            elif roll < 0.4:
+                match[f] = {"not_in": rng.sample(pool, rng.randint(1, 2))}
+            elif roll < 0.7:
+                match[f] = rng.choice(pool)
+            else:
+                match[f] = rng.sample(pool, 2)
+        rule = {"id": f"r{k}", "action": rng.choice(["a", "b"]), "match": match}
+        if rng.random() < 0.15:
+            rule["priority"] = rng.randint(-1, 1)
+        if rng.random() < 0.05:
+            rule["enabled"] = False
+        rules.append(rule)
+    return {"ruleset": "t", "fields": {"plan": {"kind": "enum", "values": _TINY_FIELDS["plan"]},
+                                       "ticket_age_days": {"kind": "int", "min": 0},
+                                       "source_ip": "ip"},
+            "rules": rules}
+
+
+def _holds(raw, v) -> bool:
+    import ipaddress
+
+    if not isinstance(raw, dict):
+        return v in raw if isinstance(raw, list) else v == raw
+    for op, x in raw.items():
+        if op == "not_in":
+            ok = v not in x
+        elif op == "range":
+            ok = x[0] <= v <= x[1]
+        elif op in ("gte", "gt", "lte", "lt"):
+            ok = {"gte": v >= x, "gt": v > x, "lte": v <= x, "lt": v < x}[op]
+        elif op == "cidr":
+            ok = any(ipaddress.ip_address(v) in ipaddress.ip_network(n) for n in x)
+        else:
+            ok = any(v.startswith(p) for p in x)
+        if not ok:
+            return False
+    return True
+
+
+def _brute_sets(doc: dict):
+    """Every event over every subset of the fields, from values that stand for every class
+    (each listed value; each prefix, alone and followed by a character no rule uses; a
+    fresh string; every int from 0 to one past the largest bound; every address of the /30
+    and one outside), decided by scanning the rules in order."""
+    live = sorted((r for r in doc["rules"] if r.get("enabled", True) is not False),
+                  key=lambda r: r.get("priority", 0))  # stable: file order among equals
+    used = sorted({f for r in live for f in r["match"]})
+    universe = {}
+    for f in used:
+        if f == "plan":
+            universe[f] = _TINY_FIELDS["plan"]
+        elif f == "ticket_age_days":
+            universe[f] = list(range(0, 9))
+        elif f == "source_ip":
+            universe[f] = [f"10.0.0.{k}" for k in range(5)]
+        else:
+            vals = {"\x02fresh"}
+            for r in live:
+                raw = r["match"].get(f)
+                if raw is None:
+                    continue
+                if isinstance(raw, dict):
+                    vals.update(raw.get("not_in", ()))
+                    for p in raw.get("prefix", ()):
+                        vals.update((p, p + "\x01"))
+                else:
+                    vals.update(raw if isinstance(raw, list) else [raw])
+            universe[f] = sorted(vals)
+    from itertools import product
+
+    decided: dict[int, set[str]] = {k: set() for k in range(len(live))}  # actions deciding
+    matched_any: set[int] = set()
+    took: set[int] = set()
+    for combo in product(*([_ABSENT, *universe[f]] for f in used)):
+        ev = {f: v for f, v in zip(used, combo, strict=True) if v is not _ABSENT}
+        hits = [k for k, r in enumerate(live)
+                if all(f in ev and _holds(raw, ev[f]) for f, raw in r["match"].items())]
+        if not hits:
+            continue
+        took.add(hits[0])
+        for k in hits:
+            matched_any.add(k)
+            decided[k].add(live[hits[0]]["action"])
+    dead, r301, r302 = set(), set(), set()
+    for k, r in enumerate(live):
+        if k in matched_any and k not in took:
+            dead.add(r["id"])
+            (r302 if decided[k] - {r["action"]} else r301).add(r["id"])
+    return dead, r301, r302
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=10**9))
+def test_the_enumeration_matches_brute_force_on_tiny_sets(seed):
+    """truth.py enumerates one value per class of the rules on a subset of a rule's fields,
+    leaves a field with only ``not_in`` conditions at FRESH and looks at its other values
+    only where an earlier rule mentions them, and finds the RL302 rules through the earlier
+    rules of another action on other fields: on tiny rule sets, the same sets as trying
+    every event."""
+    import random
+
+    doc = _tiny_rule_set(random.Random(seed))
+    got = truth_sets(yaml.safe_dump(doc))
+    assert got == _brute_sets(doc), (got, doc)
+
+
+def _doc(*rules) -> dict:
+    return {"ruleset": "t", "rules": [
+        {"id": f"r{k}", "action": act, "match": match} for k, (act, match) in enumerate(rules)
+    ]}
+
+
+@pytest.mark.parametrize(("doc", "want"), [
+    # r2's events with a value that r1 (its decider at FRESH) excludes: r2 decides C-3
+    (_doc(("b", {"customer_id": "C-2"}), ("a", {"customer_id": {"not_in": ["C-3"]}}),
+          ("a", {"customer_id": {"not_in": ["C-1"]}})), (set(), set(), set())),
+    # ... r1 excludes what r2 excludes: r2 never decides, and its C-2 events go to r0
+    (_doc(("b", {"customer_id": "C-2"}), ("a", {"customer_id": {"not_in": ["C-1"]}}),
+          ("a", {"customer_id": {"not_in": ["C-1"]}})), ({"r2"}, set(), {"r2"})),
+    # a longer prefix, no value listed under it: r0 takes r2's "ab..." events
+    (_doc(("b", {"subject": {"prefix": ["ab"]}}), ("a", {"subject": {"prefix": ["a"]}}),
+          ("a", {"subject": {"prefix": ["a"]}})), ({"r2"}, set(), {"r2"})),
+    (_doc(("a", {"subject": {"prefix": ["ab"]}}), ("a", {"subject": {"prefix": ["a"]}}),
+          ("a", {"subject": {"prefix": ["a"]}})), ({"r2"}, {"r2"}, set())),
+])
+def test_the_enumeration_sees_the_classes_a_fresh_value_stands_for(doc, want):
+    assert _brute_sets(doc) == want
+    assert truth_sets(yaml.safe_dump(doc)) == want
