@@ -16,7 +16,7 @@ after a few years of growth:
   action, a few with another: shadowed), some priorities, some disabled or expired rules;
 * a declared ``fields:`` header and ``limits: {max_rules: ceil(n * 1.05)}``.
 
-Two profiles (``--profile``):
+Four profiles (``--profile``):
 
 * ``realistic`` (the default, what BENCHMARKS.md's targets are measured on): the keys that
   grow with a company grow with ``n``: customers (n/3), the product catalogue (n/10 products,
@@ -34,6 +34,21 @@ Two profiles (``--profile``):
   plan and product come from fixed pools (96 products) and every later rule of a customer
   with a plain exception is narrower, so the pools saturate as ``n`` grows: 39% of rules
   are dead at 10k and 53% at 100k.
+* ``acl``: ClassBench-like firewall ACLs (after Taylor & Turner's ClassBench acl/fw seeds;
+  issue 15 item 3), first-match, five fields: ``src_ip`` / ``dst_ip`` (``ip``, one ``cidr``
+  each, 8% object groups of 2-3 networks; prefix lengths src 25% wildcard (field left out),
+  25% /32, 25% /24, 12% /16, 5% /8, 8% /20-/30; dst 10% wildcard, 45% /32, 25% /24, 10%
+  /16, 5% /8, 5% other), ``src_port`` / ``dst_port`` (``int`` 0..65535, only with tcp/udp:
+  50% wildcard, 30% an exact common port, 20% a range such as 1024-65535, 0-1023, 49152-
+  65535 or an arbitrary one) and ``protocol`` (enum: 65% tcp, 20% udp, 5% icmp, 10% left
+  out, i.e. any IP). Addresses come from a modest hierarchy of pools (4 /8s, 32 /16s in
+  them, max(64, n/16) /24s in those, max(128, n/8) hosts in those), so wide rules contain
+  many later narrow ones and many earlier rules overlap a rule. Actions 62% permit, 33%
+  deny, 5% log; 2% copies of earlier rules; owners, ``CHG-`` tickets, dates, 3% expiring,
+  1% disabled; no priorities. There is no final match-all deny: the device's implicit
+  default (no match: deny) plays that part, and a match-all rule would make every earlier
+  deny a removal candidate and measure that instead of the overlap of the boxes. Not
+  among the profiles ``benchmarks/run.py`` measures by default (``MEASURED_PROFILES``).
 
 It is written the way people write these files: block style, ``- id:`` items, flow lists
 for short lists, quotes only where YAML needs them.
@@ -53,7 +68,9 @@ import yaml
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 DEFAULT_SEED = 20_260_101
-PROFILES = ("realistic", "dense", "saturated")
+# the profiles benchmarks/run.py measures by default; ``acl`` only when asked for
+MEASURED_PROFILES = ("realistic", "dense", "saturated")
+PROFILES = (*MEASURED_PROFILES, "acl")
 DEFAULT_PROFILE = "realistic"
 OUT_DIR = Path(__file__).resolve().parent / "out"
 
@@ -455,6 +472,164 @@ class DenseGenerator(Generator):
         return self.rules
 
 
+ACL_OWNERS = ["netops@example.com", "secops@example.com", "dc-team@example.com",
+              "voip@example.com"]
+# (action, weight): a firewall's explicit rules are mostly permits, then denies, a few logged
+ACL_ACTIONS = [("permit", 0.62), ("deny", 0.33), ("log", 0.05)]
+ACL_PROTOCOLS = [("tcp", 0.65), ("udp", 0.20), ("icmp", 0.05), (None, 0.10)]
+# (source, destination) prefix lengths, drawn as a pair as in ClassBench's acl/fw seeds,
+# whose two lengths are correlated: a wildcard (None: the field is left out) or a /8 on one
+# side mostly goes with a /32 or /24 on the other ("permit tcp any host S eq 443"); many
+# /32 and /24, some /16 and /8, a few other lengths (0: one of ACL_ODD_LENS)
+ACL_PAIRS = [
+    ((None, 32), 0.14), ((None, 24), 0.05), ((None, 16), 0.02), ((None, 8), 0.01),
+    ((32, 32), 0.14), ((32, 24), 0.07), ((32, None), 0.05), ((32, 0), 0.03),
+    ((24, 32), 0.12), ((24, 24), 0.11), ((24, None), 0.04), ((24, 16), 0.02),
+    ((16, 32), 0.06), ((16, 24), 0.04), ((16, 16), 0.02),
+    ((8, 32), 0.03), ((8, 16), 0.01), ((8, None), 0.01), ((0, 32), 0.03),
+]
+ACL_ODD_LENS = [20, 22, 23, 25, 26, 27, 28, 29, 30]
+ACL_TCP_PORTS = [80, 443, 22, 25, 21, 23, 110, 143, 389, 445, 636, 993, 1433, 1521, 3306,
+                 3389, 5432, 6379, 8080, 8443]
+ACL_UDP_PORTS = [53, 123, 161, 162, 67, 68, 69, 514, 500, 4500, 1812, 5060]
+# arbitrary ranges seen in firewall rule sets (FTP passive, traceroute, RTP, ephemeral, ...)
+ACL_RANGES = [(1024, 65535), (0, 1023), (49152, 65535), (33434, 33534), (6000, 6063),
+              (8000, 8999), (5060, 5061), (16384, 32767), (137, 139), (20, 21), (1024, 5000)]
+ACL_HEADER = [
+    "fields:",
+    "  src_ip: ip",
+    "  dst_ip: ip",
+    "  src_port: {kind: int, min: 0, max: 65535}",
+    "  dst_port: {kind: int, min: 0, max: 65535}",
+    "  protocol: {kind: enum, values: [tcp, udp, icmp]}",
+]
+
+
+class AclGenerator(Generator):
+    """The ``acl`` profile: ClassBench-like firewall ACLs (see the module docstring).
+
+    Addresses come from a hierarchy of pools: 4 /8s, 32 /16s inside them, n/16 (at least 64)
+    /24s inside those and n/8 (at least 128) hosts inside those, so a /8, /16 or /24 rule
+    contains many later /24 and /32 rules and a wildcard contains everything: the number of
+    earlier rules that overlap a rule grows linearly with its position."""
+
+    def __init__(self, n: int, seed: int) -> None:
+        super().__init__(n, seed, "realistic")
+        self.rng = r = random.Random(seed * 9_000_011 + n)
+        self.nets8 = [a << 24 for a in r.sample(range(1, 224), 4)]
+        self.nets16 = [self.pick(self.nets8) | r.randrange(256) << 16 for _ in range(32)]
+        self.nets24 = [self.pick(self.nets16) | r.randrange(256) << 8
+                       for _ in range(max(64, n // 16))]
+        self.hosts = [self.pick(self.nets24) | r.randrange(1, 255) for _ in range(max(128, n // 8))]
+
+    def weighted(self, table: list[tuple[Any, float]]) -> Any:
+        x = self.rng.random()
+        for value, w in table:
+            x -= w
+            if x < 0:
+                return value
+        return table[-1][0]
+
+    def prefix(self, bits: int) -> str:
+        base = {8: self.nets8, 16: self.nets16, 24: self.nets24}.get(bits)
+        addr = self.pick(base) if base else self.pick(self.hosts if bits > 24 else self.nets24)
+        addr &= (0xFFFFFFFF << (32 - bits)) & 0xFFFFFFFF
+        return f"{addr >> 24}.{addr >> 16 & 255}.{addr >> 8 & 255}.{addr & 255}/{bits}"
+
+    def address(self, bits: int | None) -> Any:
+        if bits is None:
+            return None
+        if bits == 0:
+            bits = self.pick(ACL_ODD_LENS)
+        if self.rng.random() < 0.08:  # an object group: two or three networks in one rule
+            nets = sorted({self.prefix(bits) for _ in range(self.rng.randint(2, 3))})
+            return {"cidr": nets if len(nets) > 1 else nets[0]}
+        return {"cidr": self.prefix(bits)}
+
+    def port(self, proto: str) -> Any:
+        r = self.rng
+        x = r.random()
+        if x < 0.5:
+            return None
+        if x < 0.8:
+            return self.pick(ACL_UDP_PORTS if proto == "udp" else ACL_TCP_PORTS)
+        lo, hi = self.pick(ACL_RANGES)
+        if r.random() < 0.25:  # an arbitrary range
+            lo = r.randrange(1, 60000)
+            hi = min(65535, lo + r.choice([1, 9, 99, 255, 1000]))
+        return {"range": [lo, hi]}
+
+    def acl_rule(self) -> dict[str, Any]:
+        match: dict[str, Any] = {}
+        src_bits, dst_bits = self.weighted(ACL_PAIRS)
+        src, dst = self.address(src_bits), self.address(dst_bits)
+        if src is not None:
+            match["src_ip"] = src
+        if dst is not None:
+            match["dst_ip"] = dst
+        proto = self.weighted(ACL_PROTOCOLS)
+        # a rule wide on both addresses (no side /24 or longer) names a service: "deny udp
+        # any 10.0.0.0/8 eq 161", not "deny ip any 10.0.0.0/8"
+        wide = not any(b is not None and b >= 24 for b in (src_bits, dst_bits))
+        if wide and proto not in ("tcp", "udp"):
+            proto = "tcp" if self.rng.random() < 0.75 else "udp"
+        if proto in ("tcp", "udp"):  # ports only with a protocol that has them
+            for f in ("src_port", "dst_port"):
+                p = self.port(proto)
+                if f == "dst_port" and wide and not isinstance(p, int):
+                    p = self.pick(ACL_UDP_PORTS if proto == "udp" else ACL_TCP_PORTS)
+                if p is not None:
+                    match[f] = p
+        if proto is not None:
+            match["protocol"] = proto
+        if not match:  # never a match-all rule
+            match["dst_ip"] = {"cidr": self.prefix(32)}
+        action = self.weighted(ACL_ACTIONS)
+        dport = match.get("dst_port")
+        stem = f"{action}-{proto or 'ip'}" + (f"-{dport}" if isinstance(dport, int) else "")
+        return {"stem": stem, "match": match, "action": action}
+
+    def acl_metadata(self, rule: dict[str, Any]) -> None:
+        r = self.rng
+        if r.random() < 0.5:
+            rule["owner"] = self.pick(ACL_OWNERS)
+        if r.random() < 0.7:
+            rule["ticket"] = f"CHG-{r.randint(1000, 99999)}"
+        created = self.created()
+        rule["created"] = created
+        if r.random() < 0.3:
+            rule["reviewed"] = min(END, created + dt.timedelta(days=r.randint(30, 400)))
+        if r.random() < 0.03:  # a temporary opening
+            rule["expires"] = created + dt.timedelta(days=r.randint(7, 120))
+        if r.random() < 0.01:
+            rule["enabled"] = False
+
+    def run(self) -> list[dict[str, Any]]:
+        r = self.rng
+        made: list[dict[str, Any]] = []
+        while len(self.rules) < self.n:
+            if made and r.random() < 0.02:  # the same rule added again, years later
+                src = self.pick(made)
+                spec = {"stem": src["stem"], "match": _copy(src["match"]), "action": src["action"]}
+            else:
+                spec = self.acl_rule()
+                made.append(spec)
+            rule = {"id": self.new_id(spec["stem"]), "action": spec["action"],
+                    "match": spec["match"]}
+            if r.random() < 0.3:
+                rule["description"] = "Firewall rule " + _acl_words(spec["match"], spec["action"])
+            self.acl_metadata(rule)
+            self.rules.append(rule)
+        return self.rules
+
+
+def _acl_words(match: dict[str, Any], action: str) -> str:
+    def net(f: str) -> str:
+        c = match.get(f)
+        return "any" if c is None else _words(c["cidr"])
+    return f"{action} {match.get('protocol', 'ip')} from {net('src_ip')} to {net('dst_ip')}"
+
+
 def _words(v: Any) -> str:
     return " and ".join(v) if isinstance(v, list) else str(v)
 
@@ -507,16 +682,18 @@ def block_value(v: Any) -> str:
 
 def render(rules: list[dict[str, Any]], n: int, seed: int, profile: str = DEFAULT_PROFILE) -> str:
     max_rules = math.ceil(n * 1.05)
+    acl = profile == "acl"
     out = [
         f"# Generated by benchmarks/generate.py --rules {n} --seed {seed} --profile {profile}; "
         "do not edit.",
+        "# Firewall ACL rules, ClassBench-like: overlapping 5-field boxes." if acl else
         "# Support-desk exception rules after a few years of growth.",
         "",
-        "ruleset: support-exceptions",
+        "ruleset: firewall-acl" if acl else "ruleset: support-exceptions",
         "semantics: first-match",
         f"limits: {{max_rules: {max_rules}}}",
-        "defaults: {owner: cs-ops@example.com}",
-        *(DENSE_HEADER if profile == "dense" else [
+        "defaults: {owner: netops@example.com}" if acl else "defaults: {owner: cs-ops@example.com}",
+        *(DENSE_HEADER if profile == "dense" else ACL_HEADER if acl else [
             "fields:",
             "  plan: {kind: enum, values: [free, pro, enterprise]}",
             "  region: string",
@@ -547,7 +724,12 @@ def generate(n: int, seed: int = DEFAULT_SEED, profile: str = DEFAULT_PROFILE) -
     """The text of a rule file with ``n`` rules; the same arguments give the same text."""
     if n < 1:
         raise ValueError("n must be at least 1")
-    gen = DenseGenerator(n, seed) if profile == "dense" else Generator(n, seed, profile)
+    if profile == "dense":
+        gen: Generator = DenseGenerator(n, seed)
+    elif profile == "acl":
+        gen = AclGenerator(n, seed)
+    else:
+        gen = Generator(n, seed, profile)
     return render(gen.run(), n, seed, profile)
 
 
@@ -570,11 +752,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="number of rules (repeatable; default: 1000, 10000, 100000)")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE,
-                    help="realistic (default), dense (issue 15's support desk: a stress test) or "
-                         "saturated (the first generator's saturated pools)")
+                    help="realistic (default), dense (issue 15's support desk: a stress test), "
+                         "saturated (the first generator's saturated pools) or acl "
+                         "(ClassBench-like firewall ACLs: 5-field boxes that overlap heavily; "
+                         "not measured by benchmarks/run.py unless named in --profiles)")
     ap.add_argument("--out", "-o", type=Path,
                     help="output file (one size only; default: benchmarks/out/rules-N-seedS.yaml, "
-                         "rules-N-seedS-dense.yaml for the dense profile)")
+                         "rules-N-seedS-PROFILE.yaml for the other profiles)")
     args = ap.parse_args(argv)
     sizes = args.rules or list(DEFAULT_SIZES)
     if args.out and len(sizes) != 1:

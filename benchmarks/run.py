@@ -916,7 +916,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--phases", type=parse_phases, default=list(PHASES))
     ap.add_argument("--repeat", type=int, default=1, help="runs per phase; the fastest is kept")
     ap.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
-    ap.add_argument("--profiles", type=parse_profiles, default=list(generate.PROFILES),
+    ap.add_argument("--profiles", type=parse_profiles, default=list(generate.MEASURED_PROFILES),
                     help="generator profiles to measure (default: realistic,dense)")
     ap.add_argument("--fresh", action="store_true",
                     help="forget earlier results instead of keeping other sizes")
