@@ -88,6 +88,21 @@ def test_hints_hold_and_change_no_plan_dense(spec: MergeSet):
     _assert_hints_hold(spec)
 
 
+@settings(max_examples=examples(100), **PROPS)
+@given(spec=dense_sets(semantics="first-match"))
+def test_hints_hold_when_every_trie_is_given_up(spec: MergeSet):
+    """With no step budget every trie of the walk is given up, so every rule is asked of the
+    index (``overlap._by_index``, ``_removal_by_index``): their claims must hold too."""
+    import rulelint.algebra.decided as decided
+
+    saved = decided.STEPS_BASE, decided.STEPS_PER_RULE
+    decided.STEPS_BASE, decided.STEPS_PER_RULE = 0, 0
+    try:
+        _assert_hints_hold(spec)
+    finally:
+        decided.STEPS_BASE, decided.STEPS_PER_RULE = saved
+
+
 def test_hints_settle_most_rules_of_a_generated_list(tmp_path):
     """On a generated support-desk list the hints settle most rules, and the plans come out
     the same with them as without."""

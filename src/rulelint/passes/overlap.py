@@ -212,6 +212,7 @@ class _Analysis:
         # changes a decision; it never decides and another action decides some of its events
         self.needed: set[int] = set()
         self.shadowed: set[int] = set()
+        self.deciding: set[int] = set()  # rules of given-up tries the index showed decide
 
     def hints(self) -> RemovalHints | None:
         """What the walk and the questions proved, for the planner's first removal passes;
@@ -220,7 +221,8 @@ class _Analysis:
         if sw is None or not all(r.exact for r in self.live):
             return None
         deciding = frozenset(
-            p for p, dead in enumerate(sw.dead) if not dead and p not in sw.unknown)
+            p for p, dead in enumerate(sw.dead) if not dead and p not in sw.unknown
+        ) | self.deciding
         return RemovalHints(
             self.live, deciding, frozenset(self.needed), frozenset(self.shadowed))
 
@@ -402,7 +404,9 @@ def _by_index(a: _Analysis, r: RuleEntry, p: int, pos, enabled):
     if dead:
         firsts = {pos[id(c)] for c in cov}
         yield from _never_decides(a, r, p, firsts, None, pos)
-    elif r.exact and enabled("RL301"):
+        return
+    a.deciding.add(p)  # the earlier rules leave some of it: r decides those events
+    if r.exact and enabled("RL301"):
         yield from _removal_by_index(a, r, p, cov, budget, q, few, after_q, after)
 
 
@@ -672,6 +676,7 @@ def _removal_by_index(
                 lr for i in after_q if (lr := live[i]).action == r.action and lr.exact
             ]
             if not a.covered(q, takers, budget):
+                a.needed.add(p)  # a probe event r decides falls to another action or none
                 return
         except _TooComplex:
             a.incomplete.append((r, "RL301"))
@@ -690,6 +695,7 @@ def _removal_by_index(
     if len(head) < MAX_PROBES:  # all of them: a cheap disproof before any subtraction
         same = [lr.box for lr in head if lr.action == r.action and lr.exact]
         if not same or cannot_cover(r.box, [e.under for e in cov] + same, dom):
+            a.needed.add(p)  # some event r decides meets no later rule with its action
             return
     catchers: list[RuleEntry] = []
     t = None
@@ -699,6 +705,7 @@ def _removal_by_index(
             if not any(box_meets(piece, lr.box) for piece in pieces):
                 continue
             if lr.action != r.action or not lr.exact:
+                a.needed.add(p)  # lr, the first to meet what is left, would take some
                 return
             budget.spend(len(pieces))
             pieces, _ = _subtract_all(pieces, lr.box, dom)
@@ -710,6 +717,7 @@ def _removal_by_index(
         a.incomplete.append((r, "RL301"))
         return
     if t is None:
+        a.needed.add(p)  # some of it falls to no rule
         return
     pos = a.index_of
     yield from _removal_changes_nothing(
