@@ -376,10 +376,15 @@ def _add(trie: _Trie, bl: dict, r: int) -> None:
             spots.append(j)
         return _tidy(x, spots)
 
-    if L:
-        trie.root = walk(trie.root, 0, 0)
-    elif len(trie.root) < 2:
-        trie.root = trie.root + (r,)
+    try:
+        if L:
+            trie.root = walk(trie.root, 0, 0)
+        elif len(trie.root) < 2:
+            trie.root = trie.root + (r,)
+    finally:
+        # the walk refers to itself (its closure holds its own name): a reference cycle,
+        # holding the trie, that only the cyclic GC frees, and that is paused in the passes
+        walk = None
 
 
 def _ask(trie: _Trie, bl: dict, r: int, actions: Sequence[str], record: bool):
@@ -445,13 +450,16 @@ def _ask(trie: _Trie, bl: dict, r: int, actions: Sequence[str], record: bool):
             spots.append(j)
         return _tidy(x, spots) if rec else x
 
-    if L == 0:
-        ents = trie.root
-        note(ents, 0)
-        if record and len(ents) < 2:
-            trie.root = ents + (r,)
-    else:
-        trie.root = walk(trie.root, 0, (), record)
+    try:
+        if L == 0:
+            ents = trie.root
+            note(ents, 0)
+            if record and len(ents) < 2:
+                trie.root = ents + (r,)
+        else:
+            trie.root = walk(trie.root, 0, (), record)
+    finally:
+        walk = None  # no cycle left (see ``_add``)
     return not live, firsts, (other[0] if other else None)
 
 
@@ -539,4 +547,7 @@ def _seconds(trie: _Trie, own: set[int], out: dict) -> None:
             if real(k, starts[t], starts[t + 1] if t < last else None):
                 visit(kid, k + 1, ents)
 
-    visit(trie.root, 0, ())
+    try:
+        visit(trie.root, 0, ())
+    finally:
+        visit = None  # no cycle left (see ``_add``)

@@ -342,14 +342,16 @@ def _unique(it: Iterable[int]) -> Iterator[int]:
 
 
 class _Group:
-    __slots__ = ("sig", "members", "fields", "comp", "index")
+    __slots__ = ("sig", "members", "fields", "comp", "boxes")
 
-    def __init__(self, sig: frozenset[str], index: OverlapIndex) -> None:
+    def __init__(self, sig: frozenset[str], boxes: Sequence[Mapping[str, Any] | None]) -> None:
         self.sig = sig
         self.members: list[int] = []  # ascending
         self.fields: dict[str, _FieldIndex] = {f: _FieldIndex() for f in sig}
         self.comp: dict[tuple[str, ...], _Composite | None] = {}
-        self.index = index
+        # the index's boxes, not the index: a group naming its index would make a reference
+        # cycle, which the cyclic GC (paused in the passes and the planner) never frees
+        self.boxes = boxes
 
     def window(self, lo: int, hi: int) -> tuple[int, int]:
         m = self.members
@@ -360,7 +362,7 @@ class _Group:
         would be open (it would not narrow)."""
         if fields in self.comp:
             return self.comp[fields]
-        c: _Composite | None = _Composite(self, fields, self.index.boxes)
+        c: _Composite | None = _Composite(self, fields, self.boxes)
         if len(c.open) * 2 > len(self.members):
             c = None
         self.comp[fields] = c
@@ -490,7 +492,7 @@ class OverlapIndex:
             sig = frozenset(box)
             g = groups.get(sig)
             if g is None:
-                g = groups[sig] = _Group(sig, self)
+                g = groups[sig] = _Group(sig, boxes)
             g.members.append(i)
             for f, s in box.items():
                 g.fields[f].add(i, s)

@@ -61,20 +61,32 @@ class LocDict(dict):
 
     ``written`` holds, for a key of NAME_KEYS, the text of a scalar that YAML read as a
     number, a bool or a date (plain, or with a tag such as ``!!int``): a name is what was
-    written (see ``name_of``)."""
+    written (see ``name_of``).
 
-    __slots__ = ("line", "col", "end_line", "end_col", "key_lines", "written")
+    ``offsets`` holds each key's line minus the mapping's own line: small numbers, which
+    Python shares, where absolute lines would be one int object per key (a 100k-rule file
+    has a million keys). Once the mapping is read the builder shares equal ``offsets``
+    dicts between mappings (most rules of a file are laid out alike), so they are not to be
+    changed after loading; ``key_lines`` gives the lines themselves."""
+
+    __slots__ = ("line", "col", "end_line", "end_col", "offsets", "written")
 
     def __init__(self, line: int = 0, col: int = 0) -> None:  # starts empty, as dict() does
         self.line = line
         self.col = col
         self.end_line = line
         self.end_col = col
-        self.key_lines: dict[Any, int] = {}
+        self.offsets: dict[Any, int] = {}
         self.written: dict[Any, str] | None = None
 
     def line_of(self, key: Any) -> int:
-        return self.key_lines.get(key, self.line)
+        return self.line + self.offsets.get(key, 0)
+
+    @property
+    def key_lines(self) -> dict[Any, int]:
+        """Every key's line."""
+        line = self.line
+        return {k: line + off for k, off in self.offsets.items()}
 
 
 def name_of(raw: Any, key: str = "id") -> Any:
@@ -89,21 +101,28 @@ def name_of(raw: Any, key: str = "id") -> Any:
 
 
 class LocList(list):
-    """A sequence that remembers its span and the line of every item."""
+    """A sequence that remembers its span and the line of every item (as ``offsets`` from
+    its own line, shared between lists once read, as ``LocDict`` keeps its keys' lines)."""
 
-    __slots__ = ("line", "col", "end_line", "end_col", "item_lines")
+    __slots__ = ("line", "col", "end_line", "end_col", "offsets")
 
     def __init__(self, line: int = 0, col: int = 0) -> None:  # starts empty, as list() does
         self.line = line
         self.col = col
         self.end_line = line
         self.end_col = col
-        self.item_lines: list[int] = []
+        self.offsets: list[int] | tuple[int, ...] = []
 
     def line_of(self, index: int) -> int:
-        if 0 <= index < len(self.item_lines):
-            return self.item_lines[index]
+        if 0 <= index < len(self.offsets):
+            return self.line + self.offsets[index]
         return self.line
+
+    @property
+    def item_lines(self) -> list[int]:
+        """Every item's line."""
+        line = self.line
+        return [line + off for off in self.offsets]
 
 
 @dataclass(slots=True)
@@ -267,6 +286,10 @@ def _build(text: str, problems: list[YamlProblem], anchor_lines: set[int] | None
 
 _MISS = object()
 _PLAIN_CACHE_MAX = 1 << 16  # distinct typed-looking plain scalars remembered per file
+# distinct mapping keys shared per file: a 100k-rule file writes a million keys, of some 40
+# names (a key beyond the first few thousand distinct ones is kept as read)
+_KEYS_MAX = 1 << 12
+_SHARED_LAYOUT = 32  # containers of at most this many entries share their line offsets
 
 
 def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[int]) -> Any:
@@ -282,6 +305,10 @@ def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[in
     map_end, seq_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
     typed_first = _RESOLVERS  # first characters of plain scalars that may not be text
     plain_cache: dict[str, Any] = {}  # plain scalar -> value, for those that may be typed
+    keys: dict[str, str] = {}  # one object per distinct mapping key
+    # key and item line offsets, shared between containers laid out alike (LocDict)
+    map_layouts: dict[tuple, dict] = {}
+    seq_layouts: dict[tuple, tuple] = {}
     anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, expanded size)
     stack: list[tuple[Any, ...]] = []  # the enclosing containers' saved state
     # the open container (None at the top level) and its state
@@ -351,6 +378,13 @@ def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[in
             value.end_line, value.end_col = end.line + 1, end.column + 1
             if merges:
                 _apply_merges(value, merges)
+            offsets = value.offsets
+            if len(offsets) <= _SHARED_LAYOUT:  # most mappings and lists are laid out alike
+                if is_map:
+                    value.offsets = map_layouts.setdefault(tuple(offsets.items()), offsets)
+                else:
+                    layout = tuple(offsets)
+                    value.offsets = seq_layouts.setdefault(layout, layout)
             if anchor is not None:
                 anchors[anchor] = (value, units - start_units)
             container, is_map, key, has_key, key_line, anchor, start_units, merges = stack.pop()
@@ -419,6 +453,9 @@ def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[in
                             col,
                         )
                     )
+                if type(value) is str:  # not 1 for True: only equal text is one object
+                    value = (keys.setdefault(value, value) if len(keys) < _KEYS_MAX
+                             else keys.get(value, value))
                 key, has_key, key_line = value, True, source.start_mark.line + 1
             else:
                 has_key = False
@@ -427,7 +464,7 @@ def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[in
                         merges = []
                     merges.append((value, key_line))
                 elif key in container:
-                    first = container.key_lines.get(key, container.line)
+                    first = container.line_of(key)
                     problems.append(
                         YamlProblem(
                             "RL003",
@@ -438,7 +475,7 @@ def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[in
                     )
                 else:
                     container[key] = value
-                    container.key_lines[key] = key_line
+                    container.offsets[key] = key_line - container.line
                     if (
                         key in NAME_KEYS
                         and value is not None
@@ -450,8 +487,8 @@ def _build_events(loader: Any, problems: list[YamlProblem], anchor_lines: set[in
                         container.written[key] = source.value
         else:
             container.append(value)
-            container.item_lines.append(
-                value.line if source is None else source.start_mark.line + 1
+            container.offsets.append(
+                (value.line if source is None else source.start_mark.line + 1) - container.line
             )
 
 
@@ -467,7 +504,7 @@ def _apply_merges(container: LocDict, merges: list[tuple[Any, int]]) -> None:
             for k, v in src.items():
                 if k not in container:
                     container[k] = v
-                    container.key_lines[k] = line
+                    container.offsets[k] = line - container.line
 
 
 # --- files -----------------------------------------------------------------------------------
