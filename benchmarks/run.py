@@ -545,8 +545,7 @@ def targets(sizes: list[dict[str, Any]]) -> list[str]:
         ra, rb = by_key(by_n[a]), by_key(by_n[b])
         worst, unknown = [], []
         for key, r in rb.items():
-            if not (key.startswith("pass.") or key in ("check", "suggest_merge", "load_rules",
-                                                       "parse_text")):
+            if not _judged(key):
                 continue
             attr = "cpu" if seconds_of(r, "cpu") and seconds_of(ra.get(key), "cpu") else "seconds"
             e = exponent_value(ra.get(key), r, a, b, attr)
@@ -567,6 +566,20 @@ def targets(sizes: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _judged(key: str) -> bool:
+    """The phases whose scaling the targets judge."""
+    return key.startswith("pass.") or key in ("check", "suggest_merge", "load_rules", "parse_text")
+
+
+def _ratio_row(name: str, top: float | None, bottom: float | None, goal: float, ok: bool) -> str:
+    """``| name | top s / bottom s = r× | verdict |`` (``ok``: the runs themselves ended)."""
+    if not (top and bottom):
+        return f"| {name} | – | not measured |"
+    met = ok and top / bottom <= goal
+    return (f"| {name} | {fmt_s(top)} s / {fmt_s(bottom)} s = {top / bottom:.2f}× | "
+            f"{'**met**' if met else '**missed**'} |")
+
+
 def targets15(sizes: list[dict[str, Any]], profile: str) -> list[str]:
     """Issue 15's targets for one profile, on CPU time (user + system of the process)."""
     by_n = {s["n"]: s for s in sizes}
@@ -583,20 +596,11 @@ def targets15(sizes: list[dict[str, Any]], profile: str) -> list[str]:
 
     goal = TARGET15_RATIO.get(profile)
     if goal is not None:
-        name = f"`check` ≤ {goal}× the C-loader parse, at 100k"
-        if c_cpu and base:
-            ok = chk["status"] == "ok" and c_cpu / base <= goal
-            out.append(f"| {name} | {fmt_s(c_cpu)} s / {fmt_s(base)} s = {c_cpu / base:.2f}× "
-                       f"| {verdict(ok)} |")
-        else:
-            out.append(f"| {name} | – | not measured |")
-    name = f"`suggest-merge` ≤ {TARGET15_MERGE_OVER_CHECK}× `check`, at 100k"
-    if c_cpu and s_cpu:
-        ok = sm["status"] == "ok" and s_cpu / c_cpu <= TARGET15_MERGE_OVER_CHECK
-        out.append(f"| {name} | {fmt_s(s_cpu)} s / {fmt_s(c_cpu)} s = {s_cpu / c_cpu:.2f}× "
-                   f"| {verdict(ok)} |")
-    else:
-        out.append(f"| {name} | – | not measured |")
+        out.append(_ratio_row(f"`check` ≤ {goal}× the C-loader parse, at 100k", c_cpu, base,
+                              goal, bool(chk) and chk["status"] == "ok"))
+    out.append(_ratio_row(f"`suggest-merge` ≤ {TARGET15_MERGE_OVER_CHECK}× `check`, at 100k",
+                          s_cpu, c_cpu, TARGET15_MERGE_OVER_CHECK,
+                          bool(sm) and sm["status"] == "ok"))
     if chk and chk["rss_kib"]:
         mib = chk["rss_kib"] / 1024
         out.append(f"| `check` peak RSS ≤ 1 GiB, at 100k | {mib:.0f} MiB | "
@@ -605,8 +609,7 @@ def targets15(sizes: list[dict[str, Any]], profile: str) -> list[str]:
         ra = by_key(by_n[10_000])
         worst = []
         for key, r in rows.items():
-            if not (key.startswith("pass.") or key in ("check", "suggest_merge", "load_rules",
-                                                       "parse_text")):
+            if not _judged(key):
                 continue
             e = exponent_value(ra.get(key), r, 10_000, 100_000, "cpu")
             if e is not None and e > TARGET15_EXPONENT:
