@@ -268,6 +268,28 @@ def test_merge_key_explicit_keys_win():
     doc = parse_text("base: &b {a: 1, b: 1}\nx:\n  <<: *b\n  b: 2\n", "merge.yaml")
     assert doc.data["x"] == {"a": 1, "b": 2}
     assert doc.data["x"].line_of("b") == 4
+    assert doc.data["x"].line_of("a") == 3  # a merged key is on the line of its `<<`
+
+
+def test_containers_laid_out_alike_share_their_line_offsets():
+    text = (
+        "rules:\n"
+        "  - id: a\n    action: x\n    match:\n      plan: [free, pro]\n"
+        "  - id: b\n    action: y\n    match:\n      plan: [pro, biz]\n"
+        "  - id: c\n    match: {plan: [free,\n      pro]}\n    action: x\n"
+    )
+    doc = parse_text(text, "alike.yaml")
+    a, b, c = doc.data["rules"]
+    assert a.offsets is b.offsets and a["match"].offsets is b["match"].offsets
+    assert a["match"]["plan"].offsets is b["match"]["plan"].offsets
+    assert c.offsets is not a.offsets
+    assert [r.line_of("match") for r in (a, b, c)] == [4, 8, 11]
+    assert [r.line_of("action") for r in (a, b, c)] == [3, 7, 13]
+    assert b["match"].key_lines == {"plan": 9} and b["match"]["plan"].item_lines == [9, 9]
+    assert c["match"]["plan"].item_lines == [11, 12]
+    assert c.line_of("missing") == c.line == 10
+    assert doc.data["rules"].item_lines == [2, 6, 10]
+    assert len({id(k) for r in (a, b, c) for k in r}) == 3  # one object per key name
 
 
 @pytest.mark.parametrize("text", ["x: =\n", "rules: []\nop: =\n"])
