@@ -230,3 +230,37 @@ def test_a_rule_on_the_whole_domain_is_caught_by_rules_that_split_it(tmp_path, f
         f"  - {{id: b, action: x, match: {{{field}: {parts[1]}}}}}",
     ]) + "\n"
     _assert_caught_by_the_next_two(tmp_path, text)
+
+
+def test_a_trie_that_grows_as_a_product_is_given_up_at_its_share(tmp_path, monkeypatch):
+    """``not_in`` rules over every customer against many single-customer rules: each
+    ``not_in`` rule visits every customer's piece, so the trie of their signature costs the
+    product of the two families. The budget is a share per rule handed to the trie so far,
+    so the trie is given up once it runs ahead of that share, long before the last rule; the
+    rules it held are left to the caller (``unknown``) and every other answer stays exact."""
+    from rulelint.algebra import decided
+
+    monkeypatch.setattr(decided, "STEPS_BASE", 400)
+    made: list = []
+    init = decided._Trie.__init__
+
+    def keep(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(decided._Trie, "__init__", keep)
+    lines = ["ruleset: t", "fields:", "  plan: {kind: enum, values: [free, pro, biz]}", "rules:"]
+    lines += [f"  - {{id: c{i}, action: x, match: {{customer: C{i:03}}}}}" for i in range(300)]
+    lines += [f"  - {{id: w{j}, action: y, match: {{plan: pro, product: P{j}, "
+              f"customer: {{not_in: [C{j:03}]}}}}}}" for j in range(60)]
+    lines += [f"  - {{id: d{i}, action: x, match: {{customer: D{i:03}}}}}" for i in range(600)]
+    rs, live = _load(tmp_path, "\n".join(lines) + "\n")
+    got = sweep([r.box for r in live], [r.under for r in live], [r.action for r in live],
+                rs.domains)
+    wide = {p for p, r in enumerate(live) if r.id.startswith("w")}
+    assert got.unknown == wide
+    [trie] = [t for t in made if len(t.fields) == 3]
+    handed = (trie.limit - decided.STEPS_BASE) // decided.STEPS_PER_RULE
+    assert trie.steps == trie.limit + 1  # given up at the first visit past its share,
+    assert handed < 360  # among the not_in rules: the cheap rules after them earn it nothing
+    assert not any(got.dead)
