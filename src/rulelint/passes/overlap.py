@@ -366,7 +366,7 @@ def analyse_first_match(a: _Analysis, enabled):
         if p in sw.unknown:
             yield from _by_index(a, r, p, pos, enabled)
         elif sw.dead[p]:
-            yield from _never_decides(a, r, p, sw.firsts[p], sw.other.get(p), pos)
+            yield from _never_decides(a, r, p, sw.firsts[p], sw.other.get(p), pos, walked=True)
         elif r.exact and enabled("RL301"):
             catchers = sw.seconds.get(p)
             if catchers is None or any(
@@ -410,16 +410,17 @@ def _by_index(a: _Analysis, r: RuleEntry, p: int, pos, enabled):
         yield from _removal_by_index(a, r, p, cov, budget, q, few, after_q, after)
 
 
-def _never_decides(a: _Analysis, r: RuleEntry, p: int, firsts, got, pos):
-    """Earlier rules take all of r (the walk says which ones, on r's fields). RL302 when a
-    rule with another action really decides one of its events (a witness checked by
-    evaluation), RL301 when provably none does. When the rules on other fields cannot be
-    settled within the limits, r is reported as RL301 (it never decides: deleting it changes
-    nothing) and listed as incomplete for RL302."""
+def _never_decides(a: _Analysis, r: RuleEntry, p: int, firsts, got, pos, walked=False):
+    """Earlier rules take all of r (the walk says which ones, on r's fields; ``walked``: the
+    rules that decide its events, else rules that cover it). RL302 when a rule with another
+    action really decides one of its events (a witness checked by evaluation), RL301 when
+    provably none does. When the rules on other fields cannot be settled within the limits,
+    r is reported as RL301 (it never decides: deleting it changes nothing) and listed as
+    incomplete for RL302."""
     live, dom = a.live, a.domains
     cov = [live[q] for q in sorted(firsts)]
     if len(cov) > 1:  # an earlier rule that covers r alone reads best, even if not first
-        alone = _covers_alone(a, r, p)
+        alone = _covers_alone(a, r, p, cov if walked else None)
         if alone is not None and alone not in cov:
             cov.append(alone)
             cov.sort(key=lambda c: pos[id(c)])
@@ -484,12 +485,23 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, firsts, got, pos):
     )
 
 
-def _covers_alone(a: _Analysis, r: RuleEntry, p: int) -> RuleEntry | None:
+def _covers_alone(a: _Analysis, r: RuleEntry, p: int, deciders=None) -> RuleEntry | None:
     """The earliest of the first ``SINGLE_SCAN`` earlier rules on r's fields that hold a
     point of r and cover r alone, or None (a message names one rule when one will do).
     A rule that covers r holds each of its points, so the rules that hold one point are
-    the only candidates: far fewer than those that meet r's box."""
+    the only candidates: far fewer than those that meet r's box.
+
+    ``deciders`` (in order): the rules that decide r's events, when the walk named them. A
+    rule e that covers r alone matches every event of r, so no rule after e decides one:
+    e is the last of them or later. So when one of them covers r alone it is the answer,
+    and otherwise only the rules after the last of them are read."""
     dom = a.domains
+    lo = -1
+    if deciders is not None:
+        for e in deciders:
+            if e.under is not None and box_subset(r.box, e.under, dom):
+                return e
+        lo = a.index_of[id(deciders[-1])]
     try:
         pt = box_point(r.box, dom)
     except ValueError:
@@ -497,7 +509,7 @@ def _covers_alone(a: _Analysis, r: RuleEntry, p: int) -> RuleEntry | None:
     where: dict = r.box
     if pt.keys() == r.box.keys():
         where = {f: point_set(dom[f], v) for f, v in pt.items()}
-    for k, i in enumerate(a.index.iter_candidates(where, hi=p, within=r.box.keys())):
+    for k, i in enumerate(a.index.iter_candidates(where, lo=lo, hi=p, within=r.box.keys())):
         if k >= SINGLE_SCAN:
             return None
         e = a.live[i]
