@@ -18,6 +18,7 @@ plain Python values by a small iterative builder:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,12 +172,20 @@ class WrittenTimestamp(str):
     def as_date(self) -> dt.date:
         """The date it names (the date part of a date-time); ValueError if it names none
         (``2026-02-30``)."""
-        try:
-            value = _CONSTRUCT[_TAG + "timestamp"](_CONSTRUCTOR, ScalarNode(_TAG + "timestamp", self))
-        except (ValueError, OverflowError, AttributeError, TypeError) as exc:
-            detail = str(exc).splitlines()[0] if str(exc) else "not a date"
-            raise ValueError(f"{short(str(self))} is not a valid date ({detail})") from None
-        return value.date() if isinstance(value, dt.datetime) else value
+        return _date_named(str(self))
+
+
+@functools.lru_cache(maxsize=4096)  # a list's dates repeat: each is read once
+def _date_named(text: str) -> dt.date:
+    """``WrittenTimestamp.as_date``: YAML's own timestamp constructor, so that every form it
+    reads (``2025-4-1``, ``2026-01-01 10:00:00``, ``2026-01-01t10:00:00z``) names the date
+    YAML says."""
+    try:
+        value = _CONSTRUCT[_TAG + "timestamp"](_CONSTRUCTOR, ScalarNode(_TAG + "timestamp", text))
+    except (ValueError, OverflowError, AttributeError, TypeError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else "not a date"
+        raise ValueError(f"{short(text)} is not a valid date ({detail})") from None
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 class _Fatal(Exception):
