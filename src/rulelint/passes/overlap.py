@@ -428,7 +428,7 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, firsts, got, pos, walked=
     witness = decider = None
     if got is not None:
         d, ev = got
-        if rule_matches(r, ev, dom) and a.decider(ev, p) is live[d]:
+        if rule_matches(r, ev, dom) and a.decider(ev, d + 1) is live[d]:
             witness, decider = ev, live[d]
         else:  # a glob: the cell's first value may miss it; ask for a real event
             inter = box_intersect(r.box, live[d].box, dom)
