@@ -28,6 +28,7 @@ from rulelint.passes.mergeable import _yaml_flow, flow
 from rulelint.pipeline import run_check
 from rulelint.render import json_format, jsontext
 from rulelint.render import text as text_render
+from rulelint.report.findings import Finding
 
 # --- JSON ------------------------------------------------------------------------------------
 
@@ -55,6 +56,23 @@ _values = st.recursive(
 @settings(max_examples=400, deadline=None)
 def test_jsontext_is_json_dumps_with_indent(value):
     assert jsontext.dumps(value) == json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+@given(
+    code=st.sampled_from(["RL201", "RL302", "RL001"]),
+    message=st.text(max_size=20),
+    file=st.one_of(st.none(), st.text(max_size=8)),
+    line=st.one_of(st.none(), st.integers(0, 10**6)),
+    ruleset=st.one_of(st.none(), st.text(max_size=5)),
+    ids=st.lists(st.text(max_size=6), max_size=4),
+    witness=st.one_of(st.none(), st.dictionaries(st.text(max_size=5), _values, max_size=4)),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_finding_is_written_as_jsontext_writes_its_dict(code, message, file, line, ruleset,
+                                                          ids, witness):
+    f = Finding(code, message, file, line, ruleset=ruleset, rule_ids=ids, witness=witness)
+    f.fingerprint = "0123456789abcdef0123"
+    assert json_format.finding_text(f) == jsontext.dumps(json_format.finding_dict(f), "    ")
 
 
 RULES = """\

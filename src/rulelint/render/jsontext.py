@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 _str = json.encoder.encode_basestring  # the C encoder when available, as json uses it
+encode_string = _str  # a string as JSON text (the writers that know their fields use it)
 _int = int.__repr__
 _float_repr = float.__repr__
 _INF = float("inf")
