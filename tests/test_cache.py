@@ -12,6 +12,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import git_init, run_cli
 from rulelint import pipeline
@@ -245,11 +247,45 @@ def test_unwritable_cache_is_skipped_silently(project):
     assert check(project, "--format", "json") == check(project, "--format", "json", "--no-cache")
 
 
+def _same(a, b) -> bool:
+    """Equal values of the same types all the way down (the reference for ``_exact``)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+_json_like = st.recursive(
+    st.one_of(st.text(max_size=4), st.integers(), st.floats(), st.booleans(), st.none(),
+              st.dates()),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(inner, max_size=2).map(tuple),
+        st.dictionaries(st.one_of(st.text(max_size=3), st.integers(-3, 3), st.booleans()),
+                        inner, max_size=3),
+    ),
+    max_leaves=12,
+)
+
+
+@given(_json_like)
+@settings(max_examples=300, deadline=None)
+def test_exact_is_what_a_json_round_trip_gives_back(value):
+    try:
+        back = json.loads(json.dumps(value, ensure_ascii=False))
+    except (TypeError, ValueError):
+        back = object()  # not JSON at all
+    assert result_cache._exact(value) == _same(back, value)
+
+
 def test_values_json_cannot_give_back_are_not_cached():
-    assert result_cache._same([1, "a", {"b": None}], [1, "a", {"b": None}])
-    assert not result_cache._same((1, 2), [1, 2])
-    assert not result_cache._same({"a": 1}, {"a": 1.0})
-    assert not result_cache._same(True, 1)
+    assert result_cache._exact([1, "a", {"b": None}, 2.5, float("inf")])
+    assert not result_cache._exact((1, 2))
+    assert not result_cache._exact({1: "a"})
+    assert not result_cache._exact([float("nan")])
 
 
 def test_key_separates_parts():
@@ -257,3 +293,21 @@ def test_key_separates_parts():
     assert result_cache.key([("a", b"x"), ("b", b"")]) != result_cache.key([("a", b"x")])
     data = json.dumps({"k": 1})
     assert result_cache.key([("a", data.encode())]) == result_cache.key([("a", data.encode())])
+
+
+def test_an_entry_is_written_in_pieces_with_its_checksum_last(tmp_path):
+    store = result_cache.ResultCache(tmp_path)
+    assert store.put_text("k", iter(['{"a":', '[1,2]', "}"]))
+    raw = (store.dir / "k.json").read_bytes()
+    body, _, tail = raw.rpartition(b"\n")
+    assert body == b'{"a":[1,2]}' and len(tail) == 64
+    assert store.get("k") == {"a": [1, 2]}
+
+    def not_exact():
+        yield '{"a":'
+        raise result_cache.NotExact("witness")
+
+    assert not store.put_text("k2", not_exact())  # not stored, nothing left half written
+    assert sorted(p.name for p in store.dir.iterdir()) == [".gitignore", "CACHEDIR.TAG", "k.json"]
+    (store.dir / "k.json").write_bytes(raw[:-1] + (b"1" if raw.endswith(b"0") else b"0"))
+    assert store.get("k") is None and not (store.dir / "k.json").exists()  # damaged: a miss

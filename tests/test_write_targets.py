@@ -223,3 +223,21 @@ def test_no_other_writer_in_the_package():
             if needle in text:
                 offenders.append(f"{py.relative_to(src)}: {needle}")
     assert offenders == [], offenders
+
+
+def test_write_atomic_in_pieces_leaves_the_file_when_the_pieces_fail(tmp_path):
+    """Pieces are written as they come; when making them fails half way, the original stays
+    as it was, no temporary file is left, and the error reaches the caller."""
+    path = tmp_path / "entry.json"
+    path.write_bytes(b"old")
+
+    def pieces():
+        yield b"new, "
+        raise ValueError("half way")
+
+    with pytest.raises(ValueError, match="half way"):
+        atomicio.write_atomic(path, pieces())
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["entry.json"]
+    atomicio.write_atomic(path, iter([b"new, ", b"", b"whole"]))
+    assert path.read_bytes() == b"new, whole"

@@ -158,7 +158,5 @@ def _cached(paths: list[Path] | None, settings: Settings, baseline: Any, base_re
     report = run_check(paths, settings, baseline=baseline, base_ref=base_ref)
     skip = {"project", "findings", "rulesets", "sources"}
     other = {f.name: getattr(report, f.name) for f in dataclasses.fields(report) if f.name not in skip}
-    data = result_cache.report_data(report, other)
-    if data is not None:
-        store.put(key, data)
+    store.put_text(key, result_cache.report_pieces(report, other))  # (not exact: not stored)
     return report

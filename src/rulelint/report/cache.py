@@ -12,10 +12,13 @@ renderers read of it (the settings, the rule count).
   ``--base`` commit) and ``--today`` (a part of the settings). ``pipeline.py`` gathers them.
 * **Entries** are JSON, written with ``util/atomicio.write_atomic`` (a temp file, fsync,
   rename): concurrent runs and a run killed mid-write never leave a half-written entry.
-  The first line of an entry is the SHA-256 of the rest and is checked on every read: a
-  damaged entry is a miss (and is removed), never an error.
-* **Exactness**: data is stored only when its JSON round trip gives back equal values of the
-  same types (``_same``); otherwise the run is simply not cached.
+  The last line of an entry is the SHA-256 of what comes before it (so an entry is written
+  as it is made) and is checked on every read: a damaged entry is a miss (and is removed),
+  never an error.
+* **Exactness**: data is stored only when JSON gives back equal values of the same types
+  (``_exact``: text, numbers, booleans, null, lists and text-keyed mappings, no NaN);
+  otherwise the run is simply not cached. An entry is written a finding at a time
+  (``report_pieces``), never held as data or text all at once.
 * **Size**: at most ``MAX_ENTRIES`` entries and ``MAX_BYTES`` in all; the oldest (by last
   use: a hit touches its entry) go first. Stale temp files of killed runs are removed too.
 * A ``.gitignore`` of ``*`` inside keeps the directory out of git (as ruff does), and a
@@ -35,7 +38,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +47,7 @@ from rulelint.report.findings import Finding, Location, Severity
 from rulelint.util.atomicio import write_atomic
 
 CACHE_DIR = ".rulelint_cache"
-FORMAT = 1
+FORMAT = 2  # 2: the checksum follows the body (written as it is made)
 MAX_ENTRIES = 32
 MAX_BYTES = 512 * 1024 * 1024
 STALE_TMP_SECONDS = 3600
@@ -87,8 +90,8 @@ class ResultCache:
             raw = path.read_bytes()
         except OSError:
             return None
-        head, nl, body = raw.partition(b"\n")
-        if not nl or hashlib.sha256(body).hexdigest().encode() != head:
+        body, nl, tail = raw.rpartition(b"\n")
+        if not nl or hashlib.sha256(body).hexdigest().encode() != tail:
             with contextlib.suppress(OSError):
                 path.unlink()
             return None
@@ -102,14 +105,29 @@ class ResultCache:
 
     def put(self, k: str, data: Any) -> bool:
         """Store ``data`` under ``k``; False (and nothing written) when it cannot be."""
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return self.put_text(k, [json.dumps(data, ensure_ascii=False, separators=(",", ":"))])
+
+    def put_text(self, k: str, pieces: Iterable[str]) -> bool:
+        """Store the JSON text made of ``pieces`` (see ``report_pieces``) under ``k``, each
+        written as it comes, then the SHA-256 of it all on a line of its own; False (and
+        nothing written) when it cannot be: ``NotExact`` from the pieces, a read-only
+        checkout, a full disk, a lone surrogate that UTF-8 cannot hold."""
+        digest = hashlib.sha256()
+
+        def body() -> Iterator[bytes]:
+            for piece in pieces:
+                data = piece.encode("utf-8")
+                digest.update(data)
+                yield data
+            yield b"\n" + digest.hexdigest().encode()
+
         try:
             self.dir.mkdir(exist_ok=True)
             for name, text in ((".gitignore", GITIGNORE), ("CACHEDIR.TAG", CACHEDIR_TAG)):
                 if not (self.dir / name).exists():
                     write_atomic(self.dir / name, text.encode())
-            write_atomic(self._path(k), hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
-        except Exception:  # a read-only checkout, a full disk: the run goes on uncached
+            write_atomic(self._path(k), body())
+        except Exception:  # not exact, a read-only checkout, a full disk: the run goes on uncached
             return False
         self.evict(keep=k)
         return True
@@ -160,15 +178,20 @@ class CachedProject:
     used_default_paths: bool = False
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Equal values of the same types all the way down (a JSON round trip keeps them)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
+def _exact(v: Any) -> bool:
+    """Whether JSON gives ``v`` back as an equal value of the same types all the way down:
+    text, whole numbers, booleans, null, floats other than NaN, lists, and mappings with
+    text keys (a tuple comes back a list, a number key as text, NaN unequal to itself)."""
+    t = type(v)
+    if t is str or t is int or t is bool or v is None:
+        return True
+    if t is float:
+        return v == v
+    if t is list:
+        return all(_exact(x) for x in v)
+    if t is dict:
+        return all(type(k) is str and _exact(x) for k, x in v.items())
+    return False
 
 
 def _finding(f: Finding) -> dict[str, Any]:
@@ -179,21 +202,43 @@ def _finding(f: Finding) -> dict[str, Any]:
     return out
 
 
-def report_data(report: Any, other: dict[str, Any]) -> dict[str, Any] | None:
-    """``report`` (an ``engine.Report``) as JSON-ready data, or None when some value would
-    not come back exactly. ``other`` holds the report's remaining fields, already plain."""
-    data = {
-        "findings": [_finding(f) for f in report.findings],
+class NotExact(Exception):
+    """A value of the report that JSON would not give back exactly (``_exact``)."""
+
+
+CHUNK = 1 << 20  # characters of an entry gathered before they are written
+
+
+def report_pieces(report: Any, other: dict[str, Any]) -> Iterator[str]:
+    """``report`` (an ``engine.Report``) as the JSON text of an entry, in pieces of about
+    ``CHUNK`` characters, made as they are written: the findings never exist as data or as
+    one text all at once (at 100k findings that was more memory than the analysis).
+    ``other`` holds the report's remaining fields, already plain. Raises ``NotExact`` when
+    some value would not come back exactly."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
+                             check_circular=False).encode
+    parts = ['{"findings":[']
+    size = 0
+    for i, f in enumerate(report.findings):
+        d = _finding(f)
+        if not _exact(d):
+            raise NotExact(f.code)
+        text = dumps(d)
+        parts.append("," + text if i else text)
+        size += len(text)
+        if size >= CHUNK:
+            yield "".join(parts)
+            parts, size = [], 0
+    rest = {
         "rulesets": [dataclasses.asdict(rs) for rs in report.rulesets],
         "sources": [[str(s.path), s.display] for s in report.sources],
         "rule_count": report.project.rule_count,
         "other": other,
     }
-    try:
-        back = json.loads(json.dumps(data, ensure_ascii=False))
-    except (TypeError, ValueError):
-        return None
-    return data if _same(back, data) else None
+    if not _exact(rest):
+        raise NotExact("summary")
+    parts.append("]," + dumps(rest)[1:])
+    yield "".join(parts)
 
 
 def findings_from(data: dict[str, Any]) -> list[Finding]:

@@ -34,6 +34,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,8 +125,12 @@ def _before_replace(target: Target, expect: bytes | None) -> None:
             )
 
 
-def write_atomic(path: Path, data: bytes, *, expect: bytes | None = None) -> Target:
-    """Replace ``path``'s content by ``data`` atomically (see the module docstring).
+def write_atomic(
+    path: Path, data: bytes | Iterable[bytes], *, expect: bytes | None = None
+) -> Target:
+    """Replace ``path``'s content by ``data`` atomically (see the module docstring): bytes,
+    or pieces of bytes written as they come (a large file need not exist in memory at
+    once; an exception from the pieces leaves the original as it was, and is raised).
     ``expect``: the bytes the file held when it was read; refuse if it holds others."""
     target = check_target(path)
     real = target.real
@@ -139,7 +144,11 @@ def write_atomic(path: Path, data: bytes, *, expect: bytes | None = None) -> Tar
         raise ConfigError(f"cannot write {target.asked}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                fh.write(data)
+            else:
+                for piece in data:
+                    fh.write(piece)
             fh.flush()
             os.fsync(fh.fileno())
         if target.stat is not None:
