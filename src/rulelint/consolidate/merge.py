@@ -59,6 +59,35 @@ MAX_ROUNDS = 32
 MAX_FIXPOINT = 32  # removal-and-merge passes after the first (see ``Planner._to_fixpoint``)
 SCAN = 32  # rules of a window looked at one by one before the index is asked
 GROUP_TRIES = 8  # open groups a rule may try to join when a run cannot become one rule
+# Later removal passes skip the questions a proof still answers (``Proof``); the plan is the
+# same without (tests compare both, and AUDIT asks every skipped question anyway and fails
+# if its answer is not the proof's).
+WITNESSES = True
+AUDIT = False
+
+
+class Proof:
+    """Why a rule stays, found when it was last asked, and still true while no rule change
+    since then (``Planner._changes``: a rule removed, a box merged into another rule) could
+    have changed it. ``seq``: how many changes there had been when it was found. Kinds:
+
+    * ``decides``: ``point`` is an event the rule decides (the first rule that holds it), so
+      ``never_decides`` answers None. Which rules hold an event changes only through a change
+      whose box holds it, so it holds until one does.
+    * ``keep``: as ``decides``, and the next rule that holds ``point`` has another action
+      (or there is none), so ``removable`` answers no.
+    * ``shadowed``: the rule (with box ``box``) decides no event, and a rule with another
+      action decides some of its events, so ``removable`` answers no. The plan never changes
+      the action any event is decided with (its merges and removals change no decision), so
+      the second half holds while the box is the same; the first holds until a rule before
+      it whose removal changes who decides some event (``drop``) or a box moved down past it
+      (a merge into a later rule, ``down``) meets it: no other change makes an event's first
+      rule a later one."""
+
+    __slots__ = ("kind", "point", "seq", "box")
+
+    def __init__(self, kind: str, point: dict | None, seq: int, box: dict) -> None:
+        self.kind, self.point, self.seq, self.box = kind, point, seq, box
 
 
 @dataclass(eq=False)
@@ -76,6 +105,7 @@ class PlanRule:
     action: str = field(init=False)
     merge_key: tuple = ()
     buckets: tuple[dict, list[tuple]] | None = None  # (box, its bucket keys), see ``_round``
+    proof: Proof | None = None  # why it stays, while that still holds (removal plans only)
 
     def __post_init__(self) -> None:
         self.action = self.base.action
@@ -245,6 +275,21 @@ class Planner:
         # boxes of the rules removed or grown since the last removal pass began: only rules
         # that meet one of them can answer differently in the next pass (``_to_fixpoint``)
         self._touched: list[dict] = []
+        # proofs (``Proof``): first-match lists of exact rules only (an opaque glob's box is
+        # an over-approximation, so which rules hold an event would not be known)
+        self._witnessing = WITNESSES and self.first_match and all(
+            r.base.exact for r in self.rules)
+        # every change of the rule list since the plan began, in order: (box, the order of
+        # the rule it was, the receiver's order for a merge, kind: drop, drop-never, up,
+        # down, the action)
+        self._changes: list[tuple[dict, tuple, tuple | None, str, str]] = []
+        self._applied = 0  # changes already applied to the proofs (``_refresh``)
+        # per removal pass (``_refresh``): the rules' orders, the rules with an event proof
+        # (their places, their events, an index of the events), how many proofs have none
+        self._orders: list[tuple] = []
+        self._pts: tuple[list[int], list[tuple[PlanRule, dict]], OverlapIndex] | None = None
+        self._bare = 0
+        self._budget = 0
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -330,6 +375,9 @@ class Planner:
         for r in gone:
             self._touched.append(r.box)  # the union is keep's box and these: only their
             self._moved.add(keep.slot, r.box, keep)  # events can have changed hands
+            if self._witnessing:
+                self._changes.append((r.box, r.order, keep.order,
+                                      "up" if keep.slot < r.slot else "down", r.action))
             if len(keep.members) < len(r.members):  # small into large: n log n in all
                 keep.members, r.members = r.members, keep.members
             keep.members.extend(r.members)
@@ -354,7 +402,11 @@ class Planner:
         snapshot = self._snapshot
         removals = Removals(snapshot, self._index, self.domains, True)
         # a rule that decides an event still does once rules that decide none are gone
-        deciding = self._hints.deciding if self._hinted and self._hints else frozenset()
+        proofs = self._witnessing  # (which hold the hints, see ``_seed``)
+        deciding = self._hints.deciding if (
+            self._hinted and self._hints and not proofs) else frozenset()
+        if proofs:
+            self._refresh()
         for i, r in enumerate(snapshot):
             if self._done():
                 break
@@ -362,9 +414,16 @@ class Planner:
                 continue
             if i in deciding:
                 continue
+            if proofs and self._proven(r, "decides"):
+                assert not AUDIT or removals.never_decides(i) is None, r.base.id
+                continue
             found = removals.never_decides(i)
             if found is None:
+                if proofs:
+                    self._prove(r, removals.proof)
                 continue
+            # no eager ``_invalidate``: the proofs this pass uses are of rules deciding some
+            # event, whose first rule the removal of one that decides none does not change
             self._drop(r, "never", [snapshot[k] for k in found], "include_shadowed")
         self.rules = [r for r in self.rules if r.alive]
 
@@ -374,6 +433,9 @@ class Planner:
         r.alive = False
         self.count -= 1
         self._touched.append(r.box)
+        if self._witnessing:
+            self._changes.append((r.box, r.order, None,
+                                  "drop" if kind == "redundant" else "drop-never", r.action))
         gone = [
             Removal(m, "", [], flag)
             for m in sorted(r.members, key=lambda m: (m.rule.priority, m.pos))
@@ -419,6 +481,9 @@ class Planner:
         snapshot = self._snapshot
         removals = Removals(snapshot, self._index, self.domains, self.first_match)
         needed, stale, shadowed = self._kept()
+        proofs = self._witnessing
+        if proofs:
+            self._refresh()
         # latest first: of two duplicates, the copy added later is the one to go
         for i in range(len(snapshot) - 1, -1, -1):
             if self._done():
@@ -428,13 +493,150 @@ class Planner:
                 continue
             if i in shadowed or (i in needed and i not in stale):
                 continue  # proven kept, and no rule it depends on is gone
+            if proofs and self._proven(r, "keep"):
+                assert not AUDIT or not removals.removable(i)[0], r.base.id
+                continue
             ok, why, takers = removals.removable(i)
             if ok:
                 kind = "redundant-never" if why == "never" else "redundant"
                 self._drop(r, kind, [snapshot[k] for k in takers], "include_redundant")
+                if proofs:  # the rules still to ask in this pass come before it
+                    self._apply(len(self._changes) - 1)
                 if needed and not self._stale_by(r.box, i, stale):
                     needed = frozenset()  # too many rules to track: ask the rest
+            elif proofs:
+                self._prove(r, removals.proof)
         self.rules = [r for r in self.rules if r.alive]
+
+    # -- proofs that a rule stays (``Proof``) -----------------------------------------------
+
+    def _proven(self, r: PlanRule, question: str) -> bool:
+        """Whether r's proof still answers ``question``: "decides" (``never_decides`` is
+        None) or "keep" (``removable`` is no)."""
+        p = r.proof
+        if p is None:
+            return False
+        if question == "decides":
+            return p.kind != "shadowed"
+        return p.kind == "keep" or (p.kind == "shadowed" and p.box is r.box)
+
+    def _prove(self, r: PlanRule, got: tuple[str, dict | None] | None) -> None:
+        r.proof = None if got is None else Proof(got[0], got[1], len(self._changes), r.box)
+
+    def _seed(self, hints: RemovalHints) -> None:
+        """The proofs the check's analysis gives (the rules as they are, before any change):
+        ``deciding`` rules decide, ``needed`` ones stay, ``shadowed`` ones stay."""
+        snapshot = self._snapshot
+        for kind, got in (("decides", hints.deciding), ("keep", hints.needed),
+                          ("shadowed", hints.shadowed)):
+            for p in sorted(got):
+                r = snapshot[p]
+                r.proof = Proof(kind, None, 0, r.box)
+
+    def _refresh(self) -> None:
+        """Apply the changes since the last refresh to the proofs (``_apply``), at the start
+        of a removal pass, with the index and the rules' places of that pass."""
+        snapshot = self._snapshot
+        self._pts = None
+        self._orders = [r.order for r in snapshot]
+        self._bare = sum(1 for r in snapshot
+                         if r.alive and r.proof is not None and r.proof.point is None)
+        self._budget = len(snapshot)  # rules the proofs without an event may cost to look at
+        start, self._applied = self._applied, len(self._changes)
+        for c in range(start, self._applied):
+            self._apply(c)
+
+    def _apply(self, c: int) -> None:
+        """Drop (or check again) the proofs found before change ``c`` that it may make false
+        (see ``Proof``): a box moved up to K from G (K < G) takes the events of G that a rule
+        between them decided; a box moved down from G, or a rule j removed, may have been the
+        second rule of an event an earlier rule with another action decides; a box moved
+        down past a rule, or a rule before it removed that decided some events, may leave it
+        some events to decide."""
+        box, order, receiver, kind, action = self._changes[c]
+        orders = self._orders
+        at = bisect.bisect_left(orders, order)  # the first place after the rule changed
+        after = bisect.bisect_right(orders, order) - 1
+        if kind == "up":
+            assert receiver is not None
+            lo = bisect.bisect_right(orders, receiver) - 1
+            self._hit(box, c, lo, at, None, ("keep", "decides"), "drop")
+            return
+        # a removed rule, or a box moved down: the second rule of some events before it
+        self._hit(box, c, -1, at, action, ("keep",), "check")
+        if kind == "down":
+            assert receiver is not None
+            self._hit(box, c, after, bisect.bisect_left(orders, receiver), None,
+                      ("shadowed",), "drop")
+        elif kind == "drop":
+            self._hit(box, c, after, len(orders), action, ("shadowed",), "drop", same=True)
+
+    def _hit(
+        self, box: dict, c: int, lo: int, hi: int, action: str | None, kinds: tuple[str, ...],
+        what: str, same: bool = False,
+    ) -> None:
+        """The proofs of ``kinds`` found before change ``c``, of the rules in places
+        (lo, hi) whose action is not ``action`` (with ``same``: is ``action``; None: any),
+        whose event ``box`` holds (or, without an event, whose box ``box`` meets): dropped
+        (``what`` "drop"), or checked again ("check": a "keep" that fails is a "decides")."""
+        if lo + 1 >= hi:
+            return
+        if self._pts is None:
+            held = [(r, p.point) for r in self._snapshot
+                    if r.alive and (p := r.proof) is not None and p.point is not None]
+            self._pts = ([r.slot for r, _ in held], held,
+                         OverlapIndex([point for _, point in held]))
+        slots, held, index = self._pts
+        keys = box.keys()
+        a, b = bisect.bisect_right(slots, lo), bisect.bisect_left(slots, hi)
+        if a < b:
+            for k in index.iter_candidates(box, lo=a - 1, hi=b):
+                r, point = held[k]
+                p = r.proof  # checked again since the index was built: the same event
+                if p is None or p.point is not point or p.seq > c or p.kind not in kinds:
+                    continue
+                if not r.alive or (action is not None and (r.action == action) != same):
+                    continue
+                if keys <= point.keys() and box_meets(point, box):
+                    r.proof = None if what == "drop" else self._verify(r, p)
+        if not self._bare:
+            return
+        snapshot = self._snapshot
+        for k in self._index.iter_candidates(box, lo=lo, hi=hi):
+            self._budget -= 1
+            if self._budget < 0:  # more rules met than asking them all would cost
+                for x in snapshot:
+                    if x.proof is not None and x.proof.point is None:
+                        x.proof = None
+                self._bare = 0
+                return
+            r = snapshot[k]
+            p = r.proof
+            if p is None or p.point is not None or p.seq > c or p.kind not in kinds:
+                continue
+            if not r.alive or (action is not None and (r.action == action) != same):
+                continue
+            if box_meets(r.box, box):
+                r.proof = None
+                self._bare -= 1
+
+    def _verify(self, r: PlanRule, p: Proof) -> Proof:
+        """A "keep" proof whose event's second rule may have changed, checked against the
+        rules as they are now (one point query): still "keep" when the next rule that
+        holds the event has another action or there is none, else "decides" (r is still
+        the first rule that holds it: no change that may make a "keep" false changes that)."""
+        point = p.point
+        assert point is not None
+        snapshot, i = self._snapshot, r.slot
+        for k in self._index.iter_candidates(point, lo=i, within=frozenset(point)):
+            c = snapshot[k]
+            if c.alive and box_meets(point, c.box):
+                if c.action == r.action:
+                    return Proof("decides", point, p.seq, p.box)
+                break
+        # the changes after ``p`` was found are each applied to it (its ``seq``), those after
+        # ``c`` as well, so the proof keeps its ``seq``
+        return p
 
     def _kept(self) -> tuple[frozenset[int], set[int], frozenset[int]]:
         """What the hints prove kept, for a removal pass latest first: ``needed`` rules, of
@@ -445,7 +647,7 @@ class Planner:
         is empty when the rules removed already meet too many rules to track."""
         h = self._hints
         none: frozenset[int] = frozenset()
-        if not self._hinted or h is None:
+        if not self._hinted or h is None or self._witnessing:  # (proofs hold them: ``_seed``)
             return none, set(), none
         gone = [r for _, r, _, _ in self._drops]
         shadowed = none if gone else h.shadowed
@@ -593,6 +795,8 @@ class Planner:
         self._start()
         self._hinted = self._hints is not None and self._hints.fit(
             [r.base for r in self._snapshot])
+        if self._hinted and self._witnessing and self._hints is not None:
+            self._seed(self._hints)  # what the check proved, as proofs
         if self.include_shadowed:
             self._remove_never_deciding()
             if not self.removed and self.reuse is not None:  # the --include-redundant plan
