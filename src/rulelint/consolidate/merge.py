@@ -42,7 +42,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -64,6 +64,9 @@ GROUP_TRIES = 8  # open groups a rule may try to join when a run cannot become o
 # if its answer is not the proof's).
 WITNESSES = True
 AUDIT = False
+# rules per rule of the list that applying the changes to the proofs without an event may
+# look at in one removal pass (a look costs far less than asking the rule again)
+BARE_LOOKS = 8
 
 
 class Proof:
@@ -279,17 +282,20 @@ class Planner:
         # an over-approximation, so which rules hold an event would not be known)
         self._witnessing = WITNESSES and self.first_match and all(
             r.base.exact for r in self.rules)
-        # every change of the rule list since the plan began, in order: (box, the order of
-        # the rule it was, the receiver's order for a merge, kind: drop, drop-never, up,
-        # down, the action)
-        self._changes: list[tuple[dict, tuple, tuple | None, str, str]] = []
+        # every change of the rule list since the plan began that may make a proof false, in
+        # order: (box, the order of the rule it was, the receiver's order for a merge, kind:
+        # drop (of a rule that decides), drop-never, up, down; the action, the ids of the
+        # rules that take a removed rule's events and the order of the last of them)
+        self._changes: list[tuple[
+            dict, tuple, tuple | None, str, str, tuple[frozenset[int], tuple] | None]] = []
         self._applied = 0  # changes already applied to the proofs (``_refresh``)
         # per removal pass (``_refresh``): the rules' orders, the rules with an event proof
         # (their places, their events, an index of the events), how many proofs have none
         self._orders: list[tuple] = []
         self._pts: tuple[list[int], list[tuple[PlanRule, dict]], OverlapIndex] | None = None
-        self._bare = 0
-        self._budget = 0
+        self._bare: dict[str, int] = {}
+        self._budget: dict[str, int] = {}
+        self._eager: set[int] = set()  # removals whose "keep" part is applied (``_apply``)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -377,7 +383,7 @@ class Planner:
             self._moved.add(keep.slot, r.box, keep)  # events can have changed hands
             if self._witnessing:
                 self._changes.append((r.box, r.order, keep.order,
-                                      "up" if keep.slot < r.slot else "down", r.action))
+                                      "up" if keep.slot < r.slot else "down", r.action, None))
             if len(keep.members) < len(r.members):  # small into large: n log n in all
                 keep.members, r.members = r.members, keep.members
             keep.members.extend(r.members)
@@ -433,9 +439,13 @@ class Planner:
         r.alive = False
         self.count -= 1
         self._touched.append(r.box)
-        if self._witnessing:
-            self._changes.append((r.box, r.order, None,
-                                  "drop" if kind == "redundant" else "drop-never", r.action))
+        if self._witnessing and kind != "redundant-never":
+            # (a rule that decides no event, all of whose events its action decides, is no
+            # rule's first, nor the next rule of an event another action decides: its removal
+            # makes no proof false)
+            self._changes.append((
+                r.box, r.order, None, "drop" if kind == "redundant" else "drop-never", r.action,
+                (frozenset(map(id, takers)), max((t.order for t in takers), default=r.order))))
         gone = [
             Removal(m, "", [], flag)
             for m in sorted(r.members, key=lambda m: (m.rule.priority, m.pos))
@@ -499,9 +509,11 @@ class Planner:
             ok, why, takers = removals.removable(i)
             if ok:
                 kind = "redundant-never" if why == "never" else "redundant"
+                c = len(self._changes)
                 self._drop(r, kind, [snapshot[k] for k in takers], "include_redundant")
-                if proofs:  # the rules still to ask in this pass come before it
-                    self._apply(len(self._changes) - 1)
+                if len(self._changes) > c:  # the rules still to ask come before it: their
+                    self._apply(c, later=False)  # "keep" proofs now
+                    self._eager.add(c)
                 if needed and not self._stale_by(r.box, i, stale):
                     needed = frozenset()  # too many rules to track: ask the rest
             elif proofs:
@@ -539,46 +551,58 @@ class Planner:
         snapshot = self._snapshot
         self._pts = None
         self._orders = [r.order for r in snapshot]
-        self._bare = sum(1 for r in snapshot
-                         if r.alive and r.proof is not None and r.proof.point is None)
-        self._budget = len(snapshot)  # rules the proofs without an event may cost to look at
+        self._bare = {}
+        for r in snapshot:
+            if r.alive and r.proof is not None and r.proof.point is None:
+                self._bare[r.proof.kind] = self._bare.get(r.proof.kind, 0) + 1
+        # rules the proofs without an event may cost to look at, per kind, before they are
+        # dropped (asking their rules again costs less)
+        self._budget = dict.fromkeys(("keep", "decides", "shadowed"), BARE_LOOKS * len(snapshot))
         start, self._applied = self._applied, len(self._changes)
         for c in range(start, self._applied):
-            self._apply(c)
+            self._apply(c, c not in self._eager)
+        self._eager.clear()
 
-    def _apply(self, c: int) -> None:
+    def _apply(self, c: int, seconds: bool = True, later: bool = True) -> None:
         """Drop (or check again) the proofs found before change ``c`` that it may make false
-        (see ``Proof``): a box moved up to K from G (K < G) takes the events of G that a rule
-        between them decided; a box moved down from G, or a rule j removed, may have been the
-        second rule of an event an earlier rule with another action decides; a box moved
-        down past a rule, or a rule before it removed that decided some events, may leave it
-        some events to decide."""
-        box, order, receiver, kind, action = self._changes[c]
+        (see ``Proof``). ``seconds``: the "keep" proofs of the rules before a removed one
+        (it may have been the next rule of their event); ``later``: the rest."""
+        box, order, receiver, kind, action, takers = self._changes[c]
         orders = self._orders
-        at = bisect.bisect_left(orders, order)  # the first place after the rule changed
-        after = bisect.bisect_right(orders, order) - 1
-        if kind == "up":
+        at = bisect.bisect_left(orders, order)  # the place of the rule changed (or after it)
+        after = bisect.bisect_right(orders, order) - 1  # the last place before the rules after
+        if kind == "up":  # the events of a box moved up past a rule: it no longer decides them
             assert receiver is not None
-            lo = bisect.bisect_right(orders, receiver) - 1
-            self._hit(box, c, lo, at, None, ("keep", "decides"), "drop")
-            return
-        # a removed rule, or a box moved down: the second rule of some events before it
-        self._hit(box, c, -1, at, action, ("keep",), "check")
-        if kind == "down":
+            if later:
+                lo = bisect.bisect_right(orders, receiver) - 1
+                self._hit(box, c, lo, at, None, "decides", "drop")
+        elif kind == "down":  # a box moved down past a rule: it may decide some of those events
             assert receiver is not None
-            self._hit(box, c, after, bisect.bisect_left(orders, receiver), None,
-                      ("shadowed",), "drop")
-        elif kind == "drop":
-            self._hit(box, c, after, len(orders), action, ("shadowed",), "drop", same=True)
+            if later:
+                self._hit(box, c, after, bisect.bisect_left(orders, receiver), None, "shadowed",
+                          "drop")
+        else:
+            if seconds:  # an earlier rule with another action: maybe the next rule of its event
+                self._hit(box, c, -1, at, action, "keep", "check")
+            if later and kind == "drop":  # a later rule with its action may get its events:
+                # one that takes some on the removed rule's fields, or one on other fields
+                # before the last of those (which by then take all of them)
+                assert takers is not None
+                ids, last = takers
+                fields = box.keys()
+                self._hit(box, c, after, bisect.bisect_right(orders, last), action, "shadowed",
+                          "drop", same=True,
+                          only=lambda r: id(r) in ids or not r.box.keys() <= fields)
 
     def _hit(
-        self, box: dict, c: int, lo: int, hi: int, action: str | None, kinds: tuple[str, ...],
-        what: str, same: bool = False,
+        self, box: dict, c: int, lo: int, hi: int, action: str | None, kind: str, what: str,
+        same: bool = False, only: Callable[[PlanRule], bool] | None = None,
     ) -> None:
-        """The proofs of ``kinds`` found before change ``c``, of the rules in places
-        (lo, hi) whose action is not ``action`` (with ``same``: is ``action``; None: any),
-        whose event ``box`` holds (or, without an event, whose box ``box`` meets): dropped
-        (``what`` "drop"), or checked again ("check": a "keep" that fails is a "decides")."""
+        """The proofs of ``kind`` found before change ``c``, of the rules in places (lo, hi)
+        whose action is not ``action`` (with ``same``: is ``action``; None: any), whose event
+        ``box`` holds (or, without an event, whose box ``box`` meets) and that ``only``
+        accepts: dropped (``what`` "drop"), or checked again ("check": a "keep" that fails
+        is a "decides")."""
         if lo + 1 >= hi:
             return
         if self._pts is None:
@@ -593,32 +617,34 @@ class Planner:
             for k in index.iter_candidates(box, lo=a - 1, hi=b):
                 r, point = held[k]
                 p = r.proof  # checked again since the index was built: the same event
-                if p is None or p.point is not point or p.seq > c or p.kind not in kinds:
+                if p is None or p.point is not point or p.seq > c or p.kind != kind:
                     continue
                 if not r.alive or (action is not None and (r.action == action) != same):
                     continue
+                if only is not None and not only(r):
+                    continue
                 if keys <= point.keys() and box_meets(point, box):
                     r.proof = None if what == "drop" else self._verify(r, p)
-        if not self._bare:
+        if not self._bare.get(kind):
             return
         snapshot = self._snapshot
         for k in self._index.iter_candidates(box, lo=lo, hi=hi):
-            self._budget -= 1
-            if self._budget < 0:  # more rules met than asking them all would cost
+            self._budget[kind] -= 1
+            if self._budget[kind] < 0:  # more rules met than asking them all would cost
                 for x in snapshot:
-                    if x.proof is not None and x.proof.point is None:
+                    if x.proof is not None and x.proof.point is None and x.proof.kind == kind:
                         x.proof = None
-                self._bare = 0
+                self._bare[kind] = 0
                 return
             r = snapshot[k]
             p = r.proof
-            if p is None or p.point is not None or p.seq > c or p.kind not in kinds:
+            if p is None or p.point is not None or p.seq > c or p.kind != kind:
                 continue
             if not r.alive or (action is not None and (r.action == action) != same):
                 continue
-            if box_meets(r.box, box):
+            if (only is None or only(r)) and box_meets(r.box, box):
                 r.proof = None
-                self._bare -= 1
+                self._bare[kind] -= 1
 
     def _verify(self, r: PlanRule, p: Proof) -> Proof:
         """A "keep" proof whose event's second rule may have changed, checked against the
