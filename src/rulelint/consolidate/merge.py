@@ -293,6 +293,8 @@ class Planner:
         # (their places, their events, an index of the events), how many proofs have none
         self._orders: list[tuple] = []
         self._pts: tuple[list[int], list[tuple[PlanRule, dict]], OverlapIndex] | None = None
+        self._bare_index: dict[tuple[str, str], tuple[
+            list[int], list[tuple[PlanRule, Proof]], OverlapIndex]] | None = None
         self._bare: dict[str, int] = {}
         self._budget: dict[str, int] = {}
         self._eager: set[int] = set()  # removals whose "keep" part is applied (``_apply``)
@@ -549,7 +551,7 @@ class Planner:
         """Apply the changes since the last refresh to the proofs (``_apply``), at the start
         of a removal pass, with the index and the rules' places of that pass."""
         snapshot = self._snapshot
-        self._pts = None
+        self._pts = self._bare_index = None
         self._orders = [r.order for r in snapshot]
         self._bare = {}
         for r in snapshot:
@@ -559,8 +561,21 @@ class Planner:
         # dropped (asking their rules again costs less)
         self._budget = dict.fromkeys(("keep", "decides", "shadowed"), BARE_LOOKS * len(snapshot))
         start, self._applied = self._applied, len(self._changes)
+        todo = [c for c in range(start, self._applied) if c not in self._eager]
+        # many rules removed (the rules that never decide, before the first --include-redundant
+        # pass): checking the "keep" proofs against each would cost more than asking their
+        # rules again. No removal makes a rule stop deciding an event it decides (a rule
+        # removed there is after it), so each is still a "decides".
+        drops = sum(1 for c in todo if self._changes[c][3].startswith("drop"))
+        seconds = drops * 8 <= len(snapshot)
+        if not seconds:
+            for r in snapshot:
+                p = r.proof
+                if p is not None and p.kind == "keep":
+                    r.proof = Proof("decides", p.point, p.seq, p.box)
+            self._bare["decides"] = self._bare.get("decides", 0) + self._bare.pop("keep", 0)
         for c in range(start, self._applied):
-            self._apply(c, c not in self._eager)
+            self._apply(c, seconds and c not in self._eager)
         self._eager.clear()
 
     def _apply(self, c: int, seconds: bool = True, later: bool = True) -> None:
@@ -627,24 +642,34 @@ class Planner:
                     r.proof = None if what == "drop" else self._verify(r, p)
         if not self._bare.get(kind):
             return
-        snapshot = self._snapshot
-        for k in self._index.iter_candidates(box, lo=lo, hi=hi):
-            self._budget[kind] -= 1
-            if self._budget[kind] < 0:  # more rules met than asking them all would cost
-                for x in snapshot:
-                    if x.proof is not None and x.proof.point is None and x.proof.kind == kind:
-                        x.proof = None
-                self._bare[kind] = 0
-                return
-            r = snapshot[k]
-            p = r.proof
-            if p is None or p.point is not None or p.seq > c or p.kind != kind:
+        if self._bare_index is None:  # per (kind, action): the rules with such a proof
+            groups: dict[tuple[str, str], list[tuple[PlanRule, Proof]]] = defaultdict(list)
+            for r in self._snapshot:
+                if r.alive and (p := r.proof) is not None and p.point is None:
+                    groups[(p.kind, r.action)].append((r, p))
+            self._bare_index = {
+                key: ([r.slot for r, _ in got], got, OverlapIndex([r.box for r, _ in got]))
+                for key, got in groups.items()}
+        for (k_kind, k_action), (slots, got, index) in self._bare_index.items():
+            if k_kind != kind or (action is not None and (k_action == action) != same):
                 continue
-            if not r.alive or (action is not None and (r.action == action) != same):
+            a, b = bisect.bisect_right(slots, lo), bisect.bisect_left(slots, hi)
+            if a >= b:
                 continue
-            if (only is None or only(r)) and box_meets(r.box, box):
-                r.proof = None
-                self._bare[kind] -= 1
+            for k in index.iter_candidates(box, lo=a - 1, hi=b):
+                self._budget[kind] -= 1
+                if self._budget[kind] < 0:  # more rules met than asking them all would cost
+                    for x in self._snapshot:
+                        if x.proof is not None and x.proof.point is None and x.proof.kind == kind:
+                            x.proof = None
+                    self._bare[kind] = 0
+                    return
+                r, p = got[k]
+                if r.proof is not p or p.seq > c or not r.alive:
+                    continue
+                if (only is None or only(r)) and box_meets(r.box, box):
+                    r.proof = None
+                    self._bare[kind] -= 1
 
     def _verify(self, r: PlanRule, p: Proof) -> Proof:
         """A "keep" proof whose event's second rule may have changed, checked against the
