@@ -70,22 +70,39 @@ BARE_LOOKS = 8
 
 
 class Proof:
-    """Why a rule stays, found when it was last asked, and still true while no rule change
-    since then (``Planner._changes``: a rule removed, a box merged into another rule) could
-    have changed it. ``seq``: how many changes there had been when it was found. Kinds:
+    """Why a rule stays, found when it was asked (or proven by the check: ``Planner._seed``),
+    and still true while no change of the rule list since (``Planner._changes``: a rule
+    removed, a box merged into another rule) can have made it false. A later removal pass
+    skips the rule's question while its proof holds: the answer is the proof's, so the plan
+    is the plan made without proofs. First-match lists of exact rules only. ``seq``: how many
+    changes there were when it was found; ``point``: its event, a box of one value per field
+    (every other field absent), or None for the check's proofs, which name no event.
 
-    * ``decides``: ``point`` is an event the rule decides (the first rule that holds it), so
-      ``never_decides`` answers None. Which rules hold an event changes only through a change
-      whose box holds it, so it holds until one does.
-    * ``keep``: as ``decides``, and the next rule that holds ``point`` has another action
-      (or there is none), so ``removable`` answers no.
-    * ``shadowed``: the rule (with box ``box``) decides no event, and a rule with another
-      action decides some of its events, so ``removable`` answers no. The plan never changes
-      the action any event is decided with (its merges and removals change no decision), so
-      the second half holds while the box is the same; the first holds until a rule before
-      it whose removal changes who decides some event (``drop``) or a box moved down past it
-      (a merge into a later rule, ``down``) meets it: no other change makes an event's first
-      rule a later one."""
+    A rule *holds* an event when its box holds it and it tests none of the event's missing
+    fields. Only a change whose box holds an event changes which rules hold it, and a merge
+    moves events only past rules with the moved box's action or rules that do not hold them
+    (``_between_blocks``). So, for rule r:
+
+    * ``decides``: r is the first live rule that holds ``point``; ``never_decides`` answers
+      None. Made false only by a box moved up past r (from G after r to K before it) that
+      holds the event: a removed rule that holds it comes after r, a box moved down goes
+      further down.
+    * ``keep``: as ``decides``, and the next rule that holds the event has another action or
+      there is none; ``removable`` answers no. Made false only by the removal of a later
+      rule with another action that holds it (it may have been that next rule): a box moved
+      up past r has r's action and passes no rule with another action that holds the event,
+      and one moved down from the next rule lands after rules of its own action only.
+    * ``shadowed``: r (whose box is ``box``) decides no event, and a rule with another action
+      decides some of its events; ``removable`` answers no. No change of the plan changes the
+      action any event is decided with (merges and removals change no decision), so the
+      second half holds while the box is the same, and the first until r may get some
+      events to decide: from a rule before it, with its action, that decided some events and
+      is removed (when r takes some of them on that rule's fields, it is one of the rules
+      ``removable`` names; on other fields, it comes before the last of those), or from a
+      box moved down past it that meets it.
+
+    The removal of a rule that decides nothing while only its own action decides its events
+    (RL301, "never") changes none of these and is not recorded."""
 
     __slots__ = ("kind", "point", "seq", "box")
 
@@ -852,12 +869,14 @@ class Planner:
             self._remove_never_deciding()
             if not self.removed and self.reuse is not None:  # the --include-redundant plan
                 return replace(self.reuse, include_shadowed=True)
+            self._thinned()
         if self.include_redundant:
             # this pass asks every rule after the never-deciding removals: they need no re-asking
             self._touched = []
             self._remove_redundant()
             if not self.removed and self.reuse is not None and not self.include_shadowed:
                 return replace(self.reuse, include_redundant=True)  # the merge-only plan
+            self._thinned()
         merged = self._merge_rounds()
         if self.include_redundant:
             self._to_fixpoint(merged)
@@ -871,6 +890,15 @@ class Planner:
             self.rs, before, groups, self.removed, self.target, self.include_redundant,
             self.include_shadowed,
         )
+
+    def _thinned(self) -> None:
+        """After a removal pass that removed many rules (the rules that never decide), index
+        the rules that are left (``_start``): the questions that follow (the removals, the
+        merge windows) no longer step over the removed ones. Their answers are the same (they
+        are about the live rules), so is the plan; the hints' places then no longer fit, but
+        with so many rules removed ``_kept`` no longer uses them either."""
+        if (len(self._snapshot) - len(self.rules)) * 8 > len(self._snapshot):
+            self._start()
 
     def _merge_rounds(self) -> bool:
         """Merge rounds until one merges nothing (or the budget is met); whether any did."""
@@ -894,7 +922,8 @@ class Planner:
 
         A pass asks only the rules that meet a rule removed or grown since the previous pass
         began (``_touched``): whether a rule is removable depends only on the live rules that
-        meet it, so every other rule would answer as it did."""
+        meet it, so every other rule would answer as it did. Of those, it skips the rules
+        whose proof that they stay still holds (``Proof``)."""
         if not merged and not self.removed:
             return  # one pass of each found nothing: that is the fixpoint
         for _ in range(MAX_FIXPOINT):

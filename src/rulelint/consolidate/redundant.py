@@ -48,7 +48,9 @@ class RemovalHints:
 
     Each claim is proven (a limit that stopped a question leaves the rule out), and a rule
     the hints leave out is simply asked, so a plan made with hints is the plan made without
-    them: ``suggest-merge`` and ``check``'s ``frees`` agree."""
+    them: ``suggest-merge`` and ``check``'s ``frees`` agree. The planner turns them into
+    proofs without an event (``merge.Proof``), which the later passes keep while no change
+    can have made them false."""
 
     rules: Sequence[Any]
     deciding: frozenset[int]
@@ -80,8 +82,9 @@ class Removals:
         self.domains = domains
         self.first_match = first_match
         self.takers: list[int] = []  # the last removable rule's takers (positions)
-        # why the last rule asked is kept (``removable``) or decides (``never_decides``), as
-        # a ``Proof`` kind and its witness event (see ``Proof``); None when no proof is known
+        # why the last rule asked stays (``removable``) or decides (``never_decides``): a
+        # ``merge.Proof`` kind and its event (None for "shadowed"); None when not proven (a
+        # limit answered)
         self.proof: tuple[str, dict | None] | None = None
         self._left: list[dict] = []  # what the last ``_taken_before`` found not taken
 
