@@ -1064,12 +1064,15 @@ def plan_merges(
 
 
 FLAGS = ("merge", "include_redundant", "include_shadowed")
-# Above this many live rules the plans with removals are not made unasked (``plan_all``):
-# the one-at-a-time removals of --include-redundant still grow faster than n on dense lists
-# (2026-12-03, 2 cores: `check` at 50k with all three plans 68 s realistic / 78 s dense,
-# 38 s / 41 s with the merge plan only; the C-loader parse is 15 s / 12 s), so check and
-# suggest-merge say so instead (``frees`` null, a notice). suggest-merge with a flag plans
-# it at any size (50k: 26-30 s realistic, 40-51 s dense).
+# Above this many live rules the plans with removals are not made unasked (``plan_all``),
+# and check and suggest-merge say so instead (``frees`` null, a notice); suggest-merge with a
+# flag plans it at any size. Since the later removal passes skip what a proof answers
+# (``Proof``), the --include-redundant plan costs about twice the merge plan at 100k (its
+# own merge rounds); what is left of --include-shadowed is its first passes (one
+# ``never_decides`` per rule that never decides, then every rule asked once more: the
+# check's hints do not outlast removing thousands of rules) and its merge rounds: about 4x
+# the merge plan at 100k (2026-12-03, 2 loaded cores: merge 7-9 s, --include-redundant 15 s,
+# --include-shadowed 30 s CPU on both generated profiles; 4-9 s and 9-12 s at 50k).
 FREES_MAX_RULES = 20_000
 
 

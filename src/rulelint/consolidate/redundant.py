@@ -14,6 +14,11 @@ Exact, and without walking every rule that overlaps the one asked about:
 Rules with an opaque glob are never removed and never count as covering (their
 over-approximated box could claim events the real rule does not match); as a later rule
 they count as one with another action, so they can only keep a rule.
+
+Each answer that keeps a rule leaves its proof in ``Removals.proof`` (an event the rule
+decides whose next rule takes another action or none; an event it decides; or "it decides
+nothing and another action decides some of its events"), which the planner keeps as a
+``merge.Proof`` so that later passes need not ask again.
 """
 
 from __future__ import annotations
