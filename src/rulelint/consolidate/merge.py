@@ -42,7 +42,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -59,6 +59,55 @@ MAX_ROUNDS = 32
 MAX_FIXPOINT = 32  # removal-and-merge passes after the first (see ``Planner._to_fixpoint``)
 SCAN = 32  # rules of a window looked at one by one before the index is asked
 GROUP_TRIES = 8  # open groups a rule may try to join when a run cannot become one rule
+# Later removal passes skip the questions a proof still answers (``Proof``); the plan is the
+# same without (tests compare both, and AUDIT asks every skipped question anyway and fails
+# if its answer is not the proof's).
+WITNESSES = True
+AUDIT = False
+# rules per rule of the list that applying the changes to the proofs without an event may
+# look at in one removal pass (a look costs far less than asking the rule again)
+BARE_LOOKS = 8
+
+
+class Proof:
+    """Why a rule stays, found when it was asked (or proven by the check: ``Planner._seed``),
+    and still true while no change of the rule list since (``Planner._changes``: a rule
+    removed, a box merged into another rule) can have made it false. A later removal pass
+    skips the rule's question while its proof holds: the answer is the proof's, so the plan
+    is the plan made without proofs. First-match lists of exact rules only. ``seq``: how many
+    changes there were when it was found; ``point``: its event, a box of one value per field
+    (every other field absent), or None for the check's proofs, which name no event.
+
+    A rule *holds* an event when its box holds it and it tests none of the event's missing
+    fields. Only a change whose box holds an event changes which rules hold it, and a merge
+    moves events only past rules with the moved box's action or rules that do not hold them
+    (``_between_blocks``). So, for rule r:
+
+    * ``decides``: r is the first live rule that holds ``point``; ``never_decides`` answers
+      None. Made false only by a box moved up past r (from G after r to K before it) that
+      holds the event: a removed rule that holds it comes after r, a box moved down goes
+      further down.
+    * ``keep``: as ``decides``, and the next rule that holds the event has another action or
+      there is none; ``removable`` answers no. Made false only by the removal of a later
+      rule with another action that holds it (it may have been that next rule): a box moved
+      up past r has r's action and passes no rule with another action that holds the event,
+      and one moved down from the next rule lands after rules of its own action only.
+    * ``shadowed``: r (whose box is ``box``) decides no event, and a rule with another action
+      decides some of its events; ``removable`` answers no. No change of the plan changes the
+      action any event is decided with (merges and removals change no decision), so the
+      second half holds while the box is the same, and the first until r may get some
+      events to decide: from a rule before it, with its action, that decided some events and
+      is removed (when r takes some of them on that rule's fields, it is one of the rules
+      ``removable`` names; on other fields, it comes before the last of those), or from a
+      box moved down past it that meets it.
+
+    The removal of a rule that decides nothing while only its own action decides its events
+    (RL301, "never") changes none of these and is not recorded."""
+
+    __slots__ = ("kind", "point", "seq", "box")
+
+    def __init__(self, kind: str, point: dict | None, seq: int, box: dict) -> None:
+        self.kind, self.point, self.seq, self.box = kind, point, seq, box
 
 
 @dataclass(eq=False)
@@ -76,6 +125,7 @@ class PlanRule:
     action: str = field(init=False)
     merge_key: tuple = ()
     buckets: tuple[dict, list[tuple]] | None = None  # (box, its bucket keys), see ``_round``
+    proof: Proof | None = None  # why it stays, while that still holds (removal plans only)
 
     def __post_init__(self) -> None:
         self.action = self.base.action
@@ -245,6 +295,26 @@ class Planner:
         # boxes of the rules removed or grown since the last removal pass began: only rules
         # that meet one of them can answer differently in the next pass (``_to_fixpoint``)
         self._touched: list[dict] = []
+        # proofs (``Proof``): first-match lists of exact rules only (an opaque glob's box is
+        # an over-approximation, so which rules hold an event would not be known)
+        self._witnessing = WITNESSES and self.first_match and all(
+            r.base.exact for r in self.rules)
+        # every change of the rule list since the plan began that may make a proof false, in
+        # order: (box, the order of the rule it was, the receiver's order for a merge, kind:
+        # drop (of a rule that decides), drop-never, up, down; the action, the ids of the
+        # rules that take a removed rule's events and the order of the last of them)
+        self._changes: list[tuple[
+            dict, tuple, tuple | None, str, str, tuple[frozenset[int], tuple] | None]] = []
+        self._applied = 0  # changes already applied to the proofs (``_refresh``)
+        # per removal pass (``_refresh``): the rules' orders, the rules with an event proof
+        # (their places, their events, an index of the events), how many proofs have none
+        self._orders: list[tuple] = []
+        self._pts: tuple[list[int], list[tuple[PlanRule, dict]], OverlapIndex] | None = None
+        self._bare_index: dict[tuple[str, str], tuple[
+            list[int], list[tuple[PlanRule, Proof]], OverlapIndex]] | None = None
+        self._bare: dict[str, int] = {}
+        self._budget: dict[str, int] = {}
+        self._eager: set[int] = set()  # removals whose "keep" part is applied (``_apply``)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -330,6 +400,9 @@ class Planner:
         for r in gone:
             self._touched.append(r.box)  # the union is keep's box and these: only their
             self._moved.add(keep.slot, r.box, keep)  # events can have changed hands
+            if self._witnessing:
+                self._changes.append((r.box, r.order, keep.order,
+                                      "up" if keep.slot < r.slot else "down", r.action, None))
             if len(keep.members) < len(r.members):  # small into large: n log n in all
                 keep.members, r.members = r.members, keep.members
             keep.members.extend(r.members)
@@ -354,7 +427,11 @@ class Planner:
         snapshot = self._snapshot
         removals = Removals(snapshot, self._index, self.domains, True)
         # a rule that decides an event still does once rules that decide none are gone
-        deciding = self._hints.deciding if self._hinted and self._hints else frozenset()
+        proofs = self._witnessing  # (which hold the hints, see ``_seed``)
+        deciding = self._hints.deciding if (
+            self._hinted and self._hints and not proofs) else frozenset()
+        if proofs:
+            self._refresh()
         for i, r in enumerate(snapshot):
             if self._done():
                 break
@@ -362,9 +439,16 @@ class Planner:
                 continue
             if i in deciding:
                 continue
+            if proofs and self._proven(r, "decides"):
+                assert not AUDIT or removals.never_decides(i) is None, r.base.id
+                continue
             found = removals.never_decides(i)
             if found is None:
+                if proofs:
+                    self._prove(r, removals.proof)
                 continue
+            # no eager ``_invalidate``: the proofs this pass uses are of rules deciding some
+            # event, whose first rule the removal of one that decides none does not change
             self._drop(r, "never", [snapshot[k] for k in found], "include_shadowed")
         self.rules = [r for r in self.rules if r.alive]
 
@@ -374,6 +458,13 @@ class Planner:
         r.alive = False
         self.count -= 1
         self._touched.append(r.box)
+        if self._witnessing and kind != "redundant-never":
+            # (a rule that decides no event, all of whose events its action decides, is no
+            # rule's first, nor the next rule of an event another action decides: its removal
+            # makes no proof false)
+            self._changes.append((
+                r.box, r.order, None, "drop" if kind == "redundant" else "drop-never", r.action,
+                (frozenset(map(id, takers)), max((t.order for t in takers), default=r.order))))
         gone = [
             Removal(m, "", [], flag)
             for m in sorted(r.members, key=lambda m: (m.rule.priority, m.pos))
@@ -419,6 +510,9 @@ class Planner:
         snapshot = self._snapshot
         removals = Removals(snapshot, self._index, self.domains, self.first_match)
         needed, stale, shadowed = self._kept()
+        proofs = self._witnessing
+        if proofs:
+            self._refresh()
         # latest first: of two duplicates, the copy added later is the one to go
         for i in range(len(snapshot) - 1, -1, -1):
             if self._done():
@@ -428,13 +522,189 @@ class Planner:
                 continue
             if i in shadowed or (i in needed and i not in stale):
                 continue  # proven kept, and no rule it depends on is gone
+            if proofs and self._proven(r, "keep"):
+                assert not AUDIT or not removals.removable(i)[0], r.base.id
+                continue
             ok, why, takers = removals.removable(i)
             if ok:
                 kind = "redundant-never" if why == "never" else "redundant"
+                c = len(self._changes)
                 self._drop(r, kind, [snapshot[k] for k in takers], "include_redundant")
+                if len(self._changes) > c:  # the rules still to ask come before it: their
+                    self._apply(c, later=False)  # "keep" proofs now
+                    self._eager.add(c)
                 if needed and not self._stale_by(r.box, i, stale):
                     needed = frozenset()  # too many rules to track: ask the rest
+            elif proofs:
+                self._prove(r, removals.proof)
         self.rules = [r for r in self.rules if r.alive]
+
+    # -- proofs that a rule stays (``Proof``) -----------------------------------------------
+
+    def _proven(self, r: PlanRule, question: str) -> bool:
+        """Whether r's proof still answers ``question``: "decides" (``never_decides`` is
+        None) or "keep" (``removable`` is no)."""
+        p = r.proof
+        if p is None:
+            return False
+        if question == "decides":
+            return p.kind != "shadowed"
+        return p.kind == "keep" or (p.kind == "shadowed" and p.box is r.box)
+
+    def _prove(self, r: PlanRule, got: tuple[str, dict | None] | None) -> None:
+        r.proof = None if got is None else Proof(got[0], got[1], len(self._changes), r.box)
+
+    def _seed(self, hints: RemovalHints) -> None:
+        """The proofs the check's analysis gives (the rules as they are, before any change):
+        ``deciding`` rules decide, ``needed`` ones stay, ``shadowed`` ones stay."""
+        snapshot = self._snapshot
+        for kind, got in (("decides", hints.deciding), ("keep", hints.needed),
+                          ("shadowed", hints.shadowed)):
+            for p in sorted(got):
+                r = snapshot[p]
+                r.proof = Proof(kind, None, 0, r.box)
+
+    def _refresh(self) -> None:
+        """Apply the changes since the last refresh to the proofs (``_apply``), at the start
+        of a removal pass, with the index and the rules' places of that pass."""
+        snapshot = self._snapshot
+        self._pts = self._bare_index = None
+        self._orders = [r.order for r in snapshot]
+        self._bare = {}
+        for r in snapshot:
+            if r.alive and r.proof is not None and r.proof.point is None:
+                self._bare[r.proof.kind] = self._bare.get(r.proof.kind, 0) + 1
+        # rules the proofs without an event may cost to look at, per kind, before they are
+        # dropped (asking their rules again costs less)
+        self._budget = dict.fromkeys(("keep", "decides", "shadowed"), BARE_LOOKS * len(snapshot))
+        start, self._applied = self._applied, len(self._changes)
+        todo = [c for c in range(start, self._applied) if c not in self._eager]
+        # many rules removed (the rules that never decide, before the first --include-redundant
+        # pass): checking the "keep" proofs against each would cost more than asking their
+        # rules again. No removal makes a rule stop deciding an event it decides (a rule
+        # removed there is after it), so each is still a "decides".
+        drops = sum(1 for c in todo if self._changes[c][3].startswith("drop"))
+        seconds = drops * 8 <= len(snapshot)
+        if not seconds:
+            for r in snapshot:
+                p = r.proof
+                if p is not None and p.kind == "keep":
+                    r.proof = Proof("decides", p.point, p.seq, p.box)
+            self._bare["decides"] = self._bare.get("decides", 0) + self._bare.pop("keep", 0)
+        for c in range(start, self._applied):
+            self._apply(c, seconds and c not in self._eager)
+        self._eager.clear()
+
+    def _apply(self, c: int, seconds: bool = True, later: bool = True) -> None:
+        """Drop (or check again) the proofs found before change ``c`` that it may make false
+        (see ``Proof``). ``seconds``: the "keep" proofs of the rules before a removed one
+        (it may have been the next rule of their event); ``later``: the rest."""
+        box, order, receiver, kind, action, takers = self._changes[c]
+        orders = self._orders
+        at = bisect.bisect_left(orders, order)  # the place of the rule changed (or after it)
+        after = bisect.bisect_right(orders, order) - 1  # the last place before the rules after
+        if kind == "up":  # the events of a box moved up past a rule: it no longer decides them
+            assert receiver is not None
+            if later:
+                lo = bisect.bisect_right(orders, receiver) - 1
+                self._hit(box, c, lo, at, None, "decides", "drop")
+        elif kind == "down":  # a box moved down past a rule: it may decide some of those events
+            assert receiver is not None
+            if later:
+                self._hit(box, c, after, bisect.bisect_left(orders, receiver), None, "shadowed",
+                          "drop")
+        else:
+            if seconds:  # an earlier rule with another action: maybe the next rule of its event
+                self._hit(box, c, -1, at, action, "keep", "check")
+            if later and kind == "drop":  # a later rule with its action may get its events:
+                # one that takes some on the removed rule's fields, or one on other fields
+                # before the last of those (which by then take all of them)
+                assert takers is not None
+                ids, last = takers
+                fields = box.keys()
+                self._hit(box, c, after, bisect.bisect_right(orders, last), action, "shadowed",
+                          "drop", same=True,
+                          only=lambda r: id(r) in ids or not r.box.keys() <= fields)
+
+    def _hit(
+        self, box: dict, c: int, lo: int, hi: int, action: str | None, kind: str, what: str,
+        same: bool = False, only: Callable[[PlanRule], bool] | None = None,
+    ) -> None:
+        """The proofs of ``kind`` found before change ``c``, of the rules in places (lo, hi)
+        whose action is not ``action`` (with ``same``: is ``action``; None: any), whose event
+        ``box`` holds (or, without an event, whose box ``box`` meets) and that ``only``
+        accepts: dropped (``what`` "drop"), or checked again ("check": a "keep" that fails
+        is a "decides")."""
+        if lo + 1 >= hi:
+            return
+        if self._pts is None:
+            held = [(r, p.point) for r in self._snapshot
+                    if r.alive and (p := r.proof) is not None and p.point is not None]
+            self._pts = ([r.slot for r, _ in held], held,
+                         OverlapIndex([point for _, point in held]))
+        slots, held, index = self._pts
+        keys = box.keys()
+        a, b = bisect.bisect_right(slots, lo), bisect.bisect_left(slots, hi)
+        if a < b:
+            for k in index.iter_candidates(box, lo=a - 1, hi=b):
+                r, point = held[k]
+                p = r.proof  # checked again since the index was built: the same event
+                if p is None or p.point is not point or p.seq > c or p.kind != kind:
+                    continue
+                if not r.alive or (action is not None and (r.action == action) != same):
+                    continue
+                if only is not None and not only(r):
+                    continue
+                if keys <= point.keys() and box_meets(point, box):
+                    r.proof = None if what == "drop" else self._verify(r, p)
+        if not self._bare.get(kind):
+            return
+        if self._bare_index is None:  # per (kind, action): the rules with such a proof
+            groups: dict[tuple[str, str], list[tuple[PlanRule, Proof]]] = defaultdict(list)
+            for r in self._snapshot:
+                if r.alive and (p := r.proof) is not None and p.point is None:
+                    groups[(p.kind, r.action)].append((r, p))
+            self._bare_index = {
+                key: ([r.slot for r, _ in got], got, OverlapIndex([r.box for r, _ in got]))
+                for key, got in groups.items()}
+        for (k_kind, k_action), (slots, got, index) in self._bare_index.items():
+            if k_kind != kind or (action is not None and (k_action == action) != same):
+                continue
+            a, b = bisect.bisect_right(slots, lo), bisect.bisect_left(slots, hi)
+            if a >= b:
+                continue
+            for k in index.iter_candidates(box, lo=a - 1, hi=b):
+                self._budget[kind] -= 1
+                if self._budget[kind] < 0:  # more rules met than asking them all would cost
+                    for x in self._snapshot:
+                        if x.proof is not None and x.proof.point is None and x.proof.kind == kind:
+                            x.proof = None
+                    self._bare[kind] = 0
+                    return
+                r, p = got[k]
+                if r.proof is not p or p.seq > c or not r.alive:
+                    continue
+                if (only is None or only(r)) and box_meets(r.box, box):
+                    r.proof = None
+                    self._bare[kind] -= 1
+
+    def _verify(self, r: PlanRule, p: Proof) -> Proof:
+        """A "keep" proof whose event's second rule may have changed, checked against the
+        rules as they are now (one point query): still "keep" when the next rule that
+        holds the event has another action or there is none, else "decides" (r is still
+        the first rule that holds it: no change that may make a "keep" false changes that)."""
+        point = p.point
+        assert point is not None
+        snapshot, i = self._snapshot, r.slot
+        for k in self._index.iter_candidates(point, lo=i, within=frozenset(point)):
+            c = snapshot[k]
+            if c.alive and box_meets(point, c.box):
+                if c.action == r.action:
+                    return Proof("decides", point, p.seq, p.box)
+                break
+        # the changes after ``p`` was found are each applied to it (its ``seq``), those after
+        # ``c`` as well, so the proof keeps its ``seq``
+        return p
 
     def _kept(self) -> tuple[frozenset[int], set[int], frozenset[int]]:
         """What the hints prove kept, for a removal pass latest first: ``needed`` rules, of
@@ -445,7 +715,7 @@ class Planner:
         is empty when the rules removed already meet too many rules to track."""
         h = self._hints
         none: frozenset[int] = frozenset()
-        if not self._hinted or h is None:
+        if not self._hinted or h is None or self._witnessing:  # (proofs hold them: ``_seed``)
             return none, set(), none
         gone = [r for _, r, _, _ in self._drops]
         shadowed = none if gone else h.shadowed
@@ -593,16 +863,20 @@ class Planner:
         self._start()
         self._hinted = self._hints is not None and self._hints.fit(
             [r.base for r in self._snapshot])
+        if self._hinted and self._witnessing and self._hints is not None:
+            self._seed(self._hints)  # what the check proved, as proofs
         if self.include_shadowed:
             self._remove_never_deciding()
             if not self.removed and self.reuse is not None:  # the --include-redundant plan
                 return replace(self.reuse, include_shadowed=True)
+            self._thinned()
         if self.include_redundant:
             # this pass asks every rule after the never-deciding removals: they need no re-asking
             self._touched = []
             self._remove_redundant()
             if not self.removed and self.reuse is not None and not self.include_shadowed:
                 return replace(self.reuse, include_redundant=True)  # the merge-only plan
+            self._thinned()
         merged = self._merge_rounds()
         if self.include_redundant:
             self._to_fixpoint(merged)
@@ -616,6 +890,15 @@ class Planner:
             self.rs, before, groups, self.removed, self.target, self.include_redundant,
             self.include_shadowed,
         )
+
+    def _thinned(self) -> None:
+        """After a removal pass that removed many rules (the rules that never decide), index
+        the rules that are left (``_start``): the questions that follow (the removals, the
+        merge windows) no longer step over the removed ones. Their answers are the same (they
+        are about the live rules), so is the plan; the hints' places then no longer fit, but
+        with so many rules removed ``_kept`` no longer uses them either."""
+        if (len(self._snapshot) - len(self.rules)) * 8 > len(self._snapshot):
+            self._start()
 
     def _merge_rounds(self) -> bool:
         """Merge rounds until one merges nothing (or the budget is met); whether any did."""
@@ -639,7 +922,8 @@ class Planner:
 
         A pass asks only the rules that meet a rule removed or grown since the previous pass
         began (``_touched``): whether a rule is removable depends only on the live rules that
-        meet it, so every other rule would answer as it did."""
+        meet it, so every other rule would answer as it did. Of those, it skips the rules
+        whose proof that they stay still holds (``Proof``)."""
         if not merged and not self.removed:
             return  # one pass of each found nothing: that is the fixpoint
         for _ in range(MAX_FIXPOINT):
@@ -780,12 +1064,15 @@ def plan_merges(
 
 
 FLAGS = ("merge", "include_redundant", "include_shadowed")
-# Above this many live rules the plans with removals are not made unasked (``plan_all``):
-# the one-at-a-time removals of --include-redundant still grow faster than n on dense lists
-# (2026-12-03, 2 cores: `check` at 50k with all three plans 68 s realistic / 78 s dense,
-# 38 s / 41 s with the merge plan only; the C-loader parse is 15 s / 12 s), so check and
-# suggest-merge say so instead (``frees`` null, a notice). suggest-merge with a flag plans
-# it at any size (50k: 26-30 s realistic, 40-51 s dense).
+# Above this many live rules the plans with removals are not made unasked (``plan_all``),
+# and check and suggest-merge say so instead (``frees`` null, a notice); suggest-merge with a
+# flag plans it at any size. Since the later removal passes skip what a proof answers
+# (``Proof``), the --include-redundant plan costs about twice the merge plan at 100k (its
+# own merge rounds); what is left of --include-shadowed is its first passes (one
+# ``never_decides`` per rule that never decides, then every rule asked once more: the
+# check's hints do not outlast removing thousands of rules) and its merge rounds: about 4x
+# the merge plan at 100k (2026-12-03, 2 loaded cores: merge 7-9 s, --include-redundant 15 s,
+# --include-shadowed 30 s CPU on both generated profiles; 4-9 s and 9-12 s at 50k).
 FREES_MAX_RULES = 20_000
 
 

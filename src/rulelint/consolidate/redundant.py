@@ -14,6 +14,11 @@ Exact, and without walking every rule that overlaps the one asked about:
 Rules with an opaque glob are never removed and never count as covering (their
 over-approximated box could claim events the real rule does not match); as a later rule
 they count as one with another action, so they can only keep a rule.
+
+Each answer that keeps a rule leaves its proof in ``Removals.proof`` (an event the rule
+decides whose next rule takes another action or none; an event it decides; or "it decides
+nothing and another action decides some of its events"), which the planner keeps as a
+``merge.Proof`` so that later passes need not ask again.
 """
 
 from __future__ import annotations
@@ -48,7 +53,9 @@ class RemovalHints:
 
     Each claim is proven (a limit that stopped a question leaves the rule out), and a rule
     the hints leave out is simply asked, so a plan made with hints is the plan made without
-    them: ``suggest-merge`` and ``check``'s ``frees`` agree."""
+    them: ``suggest-merge`` and ``check``'s ``frees`` agree. The planner turns them into
+    proofs without an event (``merge.Proof``), which the later passes keep while no change
+    can have made them false."""
 
     rules: Sequence[Any]
     deciding: frozenset[int]
@@ -80,6 +87,11 @@ class Removals:
         self.domains = domains
         self.first_match = first_match
         self.takers: list[int] = []  # the last removable rule's takers (positions)
+        # why the last rule asked stays (``removable``) or decides (``never_decides``): a
+        # ``merge.Proof`` kind and its event (None for "shadowed"); None when not proven (a
+        # limit answered)
+        self.proof: tuple[str, dict | None] | None = None
+        self._left: list[dict] = []  # what the last ``_taken_before`` found not taken
 
     def removable(self, i: int) -> tuple[bool, str, list[int]]:
         """Whether removing rule i changes no decision, why ("never": it decides no event;
@@ -89,6 +101,7 @@ class Removals:
         cover it). The reason's words are the planner's, which names the rules as the plan
         ends (``Planner._name_takers``)."""
         self.takers = []
+        self.proof = None
         ok, why = (
             self.first_match_removable(i) if self.first_match else self.any_match_removable(i)
         )
@@ -152,7 +165,12 @@ class Removals:
                 continue
             met = [x for p in pieces if (x := box_intersect(p, c.box, dom)) is not None]
             if met and not self._taken_before(i, met, fields, c, wider):
+                # an event rule i decides whose next rule (c or one with another action
+                # before it) takes another action
+                self.proof = ("keep", event(self._left[0], dom))
                 return False, ""
+        # an event rule i decides that no later rule holds
+        self.proof = ("keep", event(pieces[0], dom))
         return False, ""
 
     def _never_decides(self, i: int, takers: list[tuple[int, str]]) -> tuple[bool, str]:
@@ -162,7 +180,7 @@ class Removals:
         shadowed (RL302): deleting it changes nothing either, but whether it was meant to win
         is for a human to say, so it stays."""
         if self._shadowed(i, max(k for k, _ in takers)):
-            return False, ""
+            return False, ""  # ``_shadowed`` says whether that is proven (``proof``)
         self.takers = sorted({k for k, _ in takers})
         return True, "never"
 
@@ -179,7 +197,7 @@ class Removals:
                 continue
             asked += 1
             if asked > SHADOW_QUESTIONS or not c.base.exact:
-                return True
+                return True  # unsure: no proof
             inter = box_intersect(r.box, c.box, dom)
             assert inter is not None
             pieces = [inter]
@@ -190,6 +208,7 @@ class Removals:
                     if not pieces:
                         break
             if pieces:
+                self.proof = ("shadowed", None)  # c decides an event of rule i
                 return True
         return False
 
@@ -209,8 +228,9 @@ class Removals:
         fields = frozenset(box)
         pieces = [box]
         takers: list[int] = []
+        self.proof = None
         for _ in range(PROBES):  # a point no earlier rule holds: rule i decides it
-            point = {f: point_set(dom[f], v) for f, v in box_point(pieces[0], dom).items()}
+            point = event(pieces[0], dom)
             held = False
             for k in index.iter_candidates(point, hi=i, within=fields):
                 c = rules[k]
@@ -223,12 +243,15 @@ class Removals:
                 if not pieces:
                     return takers
             if not held:
+                self.proof = ("decides", point)
                 return None
         earlier = [
             k for k in index.iter_candidates(box, hi=i, within=fields)
             if (c := rules[k]).alive and c.base.exact
         ]
-        if cut_all([box], [rules[k].box for k in earlier], dom):
+        left = cut_all([box], [rules[k].box for k in earlier], dom)
+        if left:
+            self.proof = ("decides", event(left[0], dom))
             return None
         pieces, takers = [box], []
         for k in earlier:  # name a cover: the rules in order that take what is left
@@ -251,7 +274,7 @@ class Removals:
         pieces = [r.box]
         takers: list[tuple[int, str]] = []
         for _ in range(PROBES):
-            point = {f: point_set(dom[f], v) for f, v in box_point(pieces[0], dom).items()}
+            point = event(pieces[0], dom)
             held = False
             later: _Rule | None = None
             for k in index.iter_candidates(point, within=fields):  # ascending
@@ -273,6 +296,7 @@ class Removals:
                     return "never", takers
             if not held:  # rule i decides the point; without it, ``later`` does
                 if later is None or later.action != r.action or not later.base.exact:
+                    self.proof = ("keep", point)
                     return "keep", []
                 return None, []
         return None, []
@@ -298,4 +322,11 @@ class Removals:
                 return True
         rest = list(boxes)
         rest.extend(e.box for e in wider if e.box.keys() <= both)
-        return not cut_all(pieces, rest, dom)  # one union, not one cut per rule (n²)
+        self._left = cut_all(pieces, rest, dom)  # one union, not one cut per rule (n²)
+        return not self._left
+
+
+def event(piece: dict, domains) -> dict:
+    """A point of ``piece`` as a box of one value per field: the event with those fields
+    (every other field absent)."""
+    return {f: point_set(domains[f], v) for f, v in box_point(piece, domains).items()}
