@@ -22,12 +22,38 @@ decided with another action is a witness.
 Cost: a rule visits the cells of its box in its own trie and the frontier of its box in the
 tries above; once a cell has two rules, later rules stop there (they can never be first or
 second). Nothing depends on how many rules overlap a rule, only on how many distinct cells its
-box spans. ``tests/test_decided.py`` checks every answer against brute force on generated
-events.
+box spans.
+
+Split tries. Where many rules list values of a string field (single customers) and others
+allow infinitely many of its values (``not_in`` lists, prefixes) or do not test it, a level
+for that field holds a piece per listed value and every such *wide* rule visits them all: the
+trie costs the product. Such a trie is split on the field (``_split_fields``): the field is
+its last level, and that *wide part* (``root``) holds only the wide rules; a rule that lists
+values goes to a small trie per listed value ``v`` over the other fields (``pts[v]``). A cell
+at a value no rule lists has the wide part's rules; a cell at ``v``, the two earliest of the
+wide part's cell at ``v`` and ``pts[v]``'s cell (the two earliest of a union are the two
+earliest of the parts' two earliest, so the parts are kept apart, each cut off at two).
+
+* A listed rule is asked at each of its values, reading ``pts[v]`` and the wide part at
+  ``v`` side by side (``_joint``), and recorded in ``pts[v]``.
+* A wide rule is asked and recorded in the wide part as in any trie. Each cell there holds
+  a value no rule lists unless all its (finitely many) values are listed, so its rules
+  decide such a value: an empty one means live, a rule of another action a witness (at that
+  value, ``_free_value``). Only if that leaves the rule dead are the listed values of its box
+  read (``_listed_cells``): whether one of their cells is undecided, or has a witness. Its
+  deciders at listed values (one per customer with an earlier rule of its own: a product if
+  built for every wide rule) are read from the tries when first wanted (``_Firsts``).
+* Takers (``_seconds_split``): the wide part for unlisted values; then listed values only
+  for wide rules that still have takers, and only values whose trie got a rule between the
+  rule and its taker (``log_q``); then the listed rules' cells.
+
+``tests/test_decided.py`` checks every answer against brute force on generated events, with
+and without splitting.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
@@ -169,7 +195,7 @@ SPLIT_MIN = 200_000
 
 class _Trie:
     __slots__ = ("fields", "kinds", "mins", "full", "root", "clip", "clip_los", "steps", "limit",
-                 "split", "pts", "pts_sorted", "log_q", "log_v", "pcache")
+                 "split", "pts", "pts_sorted", "log_q", "log_v", "born_q", "born_v", "pcache")
 
     def __init__(self, fields: Sequence[str], domains: Mapping[str, Domain], full: dict,
                  split: bool = False) -> None:
@@ -192,6 +218,8 @@ class _Trie:
         self.pts_sorted: list | None = []  # pts' keys, sorted; None: to sort again
         self.log_q: list[int] = []  # every rule recorded at a listed value, in order,
         self.log_v: list[str] = []  # and that value (``_seconds_split``)
+        self.born_q: list[int] = []  # the first rule recorded at each listed value, in
+        self.born_v: list[str] = []  # order, and that value (``_listed_contents``)
         self.pcache: dict = {}  # see ``_points_of``; shared by the walk's tries
 
 
@@ -325,7 +353,7 @@ def sweep(
                 given_up.add(s)
                 trie.root = ()
                 trie.pts = {}
-                trie.log_q, trie.log_v = [], []
+                trie.log_q, trie.log_v, trie.born_q, trie.born_v = [], [], [], []
                 for j in sigs[s]:
                     out.dead[j] = False
                     out.firsts.pop(j, None)
@@ -528,6 +556,8 @@ def _put(trie: _Trie, v: str, root: Any, r: int) -> None:
     """v's trie is now ``root``, after recording rule r there."""
     if v not in trie.pts:
         trie.pts_sorted = None
+        trie.born_q.append(r)
+        trie.born_v.append(v)
     trie.pts[v] = root
     trie.log_q.append(r)
     trie.log_v.append(v)
@@ -825,54 +855,120 @@ def _ask_wide(trie: _Trie, ivs: list, bl: dict, r: int, actions: Sequence[str], 
     return not live, got, (other[0] if other else None)
 
 
+def _listed_contents(trie: _Trie, ivs: list, r: int, cb: Any, budget: bool) -> None:
+    """For a wide rule r (box ``ivs``), ``cb(ents, v, path, k, box)`` for the cells of its
+    box at listed values v where a rule earlier than r may be first other than the wide
+    part's (``ents``: the rules earlier than r there; ``path[j]``: the piece of level j < k of
+    the cell, ``box[j]``'s first piece below). A cell's wide rules w are those of the values
+    no rule lists in its piece (seen when r was asked) unless every value of the piece is
+    listed; so only the values whose trie has a rule before w's first matter, and those are
+    the values first listed before it (``born_q``): about as many as the rules that decide
+    r's cells there."""
+    L = len(ivs)
+    R = L - 1
+    cells: list = []
+    path: list = [None] * L
+
+    def walk(x: Any, k: int, acc: tuple) -> None:
+        if budget:
+            trie.steps += 1
+            if trie.steps > trie.limit:
+                raise _GiveUp
+        if type(x) is tuple:
+            cells.append((path[:k], _two(acc, x)))
+            return
+        acc = _two(acc, x.here)
+        starts, kids = x.starts, x.kids
+        n = len(starts)
+        for lo, hi in ivs[k]:
+            i = bisect_right(starts, lo) - 1
+            j = n if hi is None else bisect_left(starts, hi)
+            for t in range(i, j):
+                end = starts[t + 1] if t + 1 < n else None
+                path[k] = (starts[t] if starts[t] > lo else lo, _lower_end(end, hi))
+                walk(kids[t], k + 1, acc)
+
+    try:
+        walk(trie.root, 0, ())
+    finally:
+        walk = None  # no cycle left (see ``_record``)
+    pts, keys = trie.pts, _sorted_pts(trie)
+    born_q, born_v = trie.born_q, trie.born_v
+    ppath: list = [None] * R
+    cur: list = [None, (), None]  # the cell's box below the split field, its w, the value
+
+    def pwalk(x: Any, k: int, acc: tuple) -> None:
+        if budget:
+            trie.steps += 1
+            if trie.steps > trie.limit:
+                raise _GiveUp
+        if type(x) is tuple:
+            cb(_before(_two(cur[1], _two(acc, x)), r), cur[2], ppath, k, cur[0])
+            return
+        acc = _two(acc, x.here)
+        starts, kids = x.starts, x.kids
+        n = len(starts)
+        for lo, hi in cur[0][k]:
+            i = bisect_right(starts, lo) - 1
+            j = n if hi is None else bisect_left(starts, hi)
+            for t in range(i, j):
+                end = starts[t + 1] if t + 1 < n else None
+                ppath[k] = (starts[t] if starts[t] > lo else lo, _lower_end(end, hi))
+                pwalk(kids[t], k + 1, acc)
+
+    try:
+        for pre, ents in cells:
+            w = _before(ents, r)
+            bound = w[0] if w else r
+            cur[0] = [(iv,) for iv in pre[:R]] + ivs[len(pre):R]
+            cur[1] = w
+            for lo, hi in (pre[R],) if len(pre) == L else ivs[R]:
+                if _free_value(pts, lo, hi) is None:  # all listed: every value counts
+                    vals = keys[bisect_left(keys, lo):bisect_left(keys, hi)]
+                else:
+                    vals = [v for v in born_v[:bisect_left(born_q, bound)]
+                            if lo <= v and (hi is None or v < hi)]
+                for v in vals:
+                    cur[2] = v
+                    pwalk(pts[v], 0, ())
+    finally:
+        pwalk = None  # no cycle left (see ``_record``)
+
+
 def _listed_cells(trie: _Trie, ivs: list, r: int, actions: Sequence[str], want_other: bool,
                   want_all: bool) -> tuple[bool, tuple | None]:
     """For a wide rule r that the wide part leaves dead: (does a cell at a listed value of
     its box fall to no earlier rule, a witness (decider, event) of another action there).
     Stops at the first cell with no rule, or (unless ``want_all``) at the first witness."""
     R = len(ivs) - 1
-    rest = ivs[:R]
     act = actions[r]
     found: list = [False, None]
-    path: list = [None] * R
-    at = [None]
 
-    def note(ents: tuple, k: int) -> None:
-        ents = _before(ents, r)  # r itself is in the wide part already
+    def note(ents: tuple, v: str, path: list, k: int, box: list) -> None:
         if not ents:
             found[0] = True
             raise _Done
         f = ents[0]
         if want_other and found[1] is None and actions[f] != act:
-            found[1] = (f, _event(trie, path, rest, k, R, at[0]))
+            found[1] = (f, _event(trie, path, box, k, R, v))
             if not want_all:
                 raise _Done
 
-    pts = trie.pts
-    try:
-        for v in _listed(trie, ivs[R]):
-            at[0] = v
-            _joint(trie, pts[v], trie.root, rest, v, note, path, True)
-    except _Done:
-        pass
+    with contextlib.suppress(_Done):
+        _listed_contents(trie, ivs, r, note, True)
     return found[0], found[1]
 
 
 def _listed_firsts(trie: _Trie, r: int, ivs: list) -> set[int]:
     """The rules earlier than r that decide a cell of r's box at a listed value (read after
     the walk: rules recorded later are later than r, and a cell's earliest rule stays)."""
-    R = len(ivs) - 1
-    rest = ivs[:R]
     out: set[int] = set()
-    path: list = [None] * R
 
-    def note(ents: tuple, k: int) -> None:
-        if ents and ents[0] < r:
+    def note(ents: tuple, v: str, path: list, k: int, box: list) -> None:
+        if ents:
             out.add(ents[0])
 
-    pts = trie.pts
-    for v in _listed(trie, ivs[R]):
-        _joint(trie, pts[v], trie.root, rest, v, note, path, False)
+    _listed_contents(trie, ivs, r, note, False)
     return out
 
 
