@@ -42,7 +42,9 @@ earliest of the parts' two earliest, so the parts are kept apart, each cut off a
   value, ``_free_value``). Only if that leaves the rule dead are the listed values of its box
   read (``_listed_cells``): whether one of their cells is undecided, or has a witness. Its
   deciders at listed values (one per customer with an earlier rule of its own: a product if
-  built for every wide rule) are read from the tries when first wanted (``_Firsts``).
+  built for every wide rule) are read from the tries when first wanted (``_Firsts``). Both
+  read only the values first listed before the cell's first wide rule (``born_q``): no
+  other value's trie holds a rule that comes first there.
 * Takers (``_seconds_split``): the wide part for unlisted values; then listed values only
   for wide rules that still have takers, and only values whose trie got a rule between the
   rule and its taker (``log_q``); then the listed rules' cells.
