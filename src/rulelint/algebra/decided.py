@@ -22,16 +22,46 @@ decided with another action is a witness.
 Cost: a rule visits the cells of its box in its own trie and the frontier of its box in the
 tries above; once a cell has two rules, later rules stop there (they can never be first or
 second). Nothing depends on how many rules overlap a rule, only on how many distinct cells its
-box spans. ``tests/test_decided.py`` checks every answer against brute force on generated
-events.
+box spans.
+
+Split tries. Where many rules list values of a string field (single customers) and others
+allow infinitely many of its values (``not_in`` lists, prefixes) or do not test it, a level
+for that field holds a piece per listed value and every such *wide* rule visits them all: the
+trie costs the product. Such a trie is split on the field (``_split_fields``): the field is
+its last level, and that *wide part* (``root``) holds only the wide rules; a rule that lists
+values goes to a small trie per listed value ``v`` over the other fields (``pts[v]``). A cell
+at a value no rule lists has the wide part's rules; a cell at ``v``, the two earliest of the
+wide part's cell at ``v`` and ``pts[v]``'s cell (the two earliest of a union are the two
+earliest of the parts' two earliest, so the parts are kept apart, each cut off at two).
+
+* A listed rule is asked at each of its values, reading ``pts[v]`` and the wide part at
+  ``v`` side by side (``_joint``), and recorded in ``pts[v]``.
+* A wide rule is asked and recorded in the wide part as in any trie. Each cell there holds
+  a value no rule lists unless all its (finitely many) values are listed, so its rules
+  decide such a value: an empty one means live, a rule of another action a witness (at that
+  value, ``_free_value``). Only if that leaves the rule dead are the listed values of its box
+  read (``_listed_cells``): whether one of their cells is undecided, or has a witness. Its
+  deciders at listed values (one per customer with an earlier rule of its own: a product if
+  built for every wide rule) are read from the tries when first wanted (``_Firsts``). Both
+  read only the values first listed before the cell's first wide rule (``born_q``): no
+  other value's trie holds a rule that comes first there.
+* Takers (``_seconds_split``): the wide part for unlisted values; then listed values only
+  for wide rules that still have takers, and only values whose trie got a rule between the
+  rule and its taker (``log_q``); then the listed rules' cells.
+
+``tests/test_decided.py`` checks every answer against brute force on generated events, with
+and without splitting.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from rulelint.algebra.sets import Domain, IntervalSet, StrSet, int_to_ip
@@ -158,10 +188,19 @@ STEPS_PER_RULE = 48
 STEPS_BASE = 20_000
 
 
-class _Trie:
-    __slots__ = ("fields", "kinds", "mins", "full", "root", "clip", "clip_los", "steps", "limit")
+# A trie is split on a string field (``_split_fields``) when its rules that allow infinitely
+# many values of the field, times its rules that list values of it, reaches this: about what
+# a trie with one level for that field would cost (each wide rule visits the piece of every
+# listed value). Below it, a trie of one level per field costs little either way.
+SPLIT_MIN = 200_000
 
-    def __init__(self, fields: Sequence[str], domains: Mapping[str, Domain], full: dict) -> None:
+
+class _Trie:
+    __slots__ = ("fields", "kinds", "mins", "full", "root", "clip", "clip_los", "steps", "limit",
+                 "split", "pts", "pts_sorted", "log_q", "log_v", "born_q", "born_v", "pcache")
+
+    def __init__(self, fields: Sequence[str], domains: Mapping[str, Domain], full: dict,
+                 split: bool = False) -> None:
         self.fields = tuple(fields)
         self.kinds = tuple(domains[f].kind for f in self.fields)
         self.mins = tuple(_line_min(k) for k in self.kinds)
@@ -173,6 +212,58 @@ class _Trie:
         self.clip_los: list = []
         self.steps = 0  # nodes visited so far; past ``limit`` the trie is given up
         self.limit = 0  # grows by ``STEPS_PER_RULE`` with each rule the walk hands it
+        # split on the last field (a string): ``root`` holds the rules that allow infinitely
+        # many of its values (the *wide* part), ``pts[v]`` (a trie over the other fields)
+        # the rules that list v; a cell's rules are the two earliest of both
+        self.split = split
+        self.pts: dict = {}
+        self.pts_sorted: list | None = []  # pts' keys, sorted; None: to sort again
+        self.log_q: list[int] = []  # every rule recorded at a listed value, in order,
+        self.log_v: list[str] = []  # and that value (``_seconds_split``)
+        self.born_q: list[int] = []  # the first rule recorded at each listed value, in
+        self.born_v: list[str] = []  # order, and that value (``_listed_contents``)
+        self.pcache: dict = {}  # see ``_points_of``; shared by the walk's tries
+
+
+class _Done(Exception):
+    """A walk over the listed values has found what it looked for."""
+
+
+class _Firsts(AbstractSet):
+    """The rules that decide some of a wide rule's events in a split trie: those found in the
+    cells of values no rule lists, and, computed when first read, those in the cells of the
+    listed values (``_listed_firsts``). All of them are wanted only for the few rules whose
+    findings name them; computed for every wide rule they would cost the product the split
+    avoids (each listed value's own rule decides its cells first)."""
+
+    __slots__ = ("_got", "_more")
+
+    def __init__(self, got: set, more: Any) -> None:
+        self._got = got
+        self._more = more
+
+    def _all(self) -> set:
+        more = self._more
+        if more is not None:
+            self._more = None
+            self._got |= more()
+        return self._got
+
+    def __contains__(self, x: object) -> bool:
+        return x in self._got or (self._more is not None and x in self._all())
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return f"_Firsts({sorted(self._all())!r})"
+
+    @classmethod
+    def _from_iterable(cls, it: Any) -> set:  # what ``&``, ``|``, ``-`` return: a set
+        return set(it)
 
 
 @dataclass
@@ -181,8 +272,8 @@ class Sweep:
 
     dead: list[bool]
     # positions of the earlier rules that decide some of each rule's events (in its own
-    # fields): all of them for a dead rule
-    firsts: dict[int, set[int]] = field(default_factory=dict)
+    # fields): all of them for a dead rule (a set, or a lazily completed set: ``_Firsts``)
+    firsts: dict[int, AbstractSet[int]] = field(default_factory=dict)
     # dead rules: (position of a decider with another action, an event it decides in r)
     other: dict[int, tuple[int, dict]] = field(default_factory=dict)
     # live rules: positions of the rules that take each of their events once they are gone,
@@ -209,7 +300,17 @@ def sweep(
     sigs: dict[frozenset, list[int]] = {}
     for i, b in enumerate(boxes):
         sigs.setdefault(frozenset(b), []).append(i)
-    tries = {s: _Trie(_field_order(s, boxes, sigs), domains, full) for s in sigs}
+    tries = {}
+    split = _split_fields(boxes, sigs, domains)
+    for s in sigs:
+        order = _field_order(s, boxes, sigs)
+        f = split.get(s)
+        if f is not None:
+            order = [g for g in order if g != f] + [f]
+        tries[s] = _Trie(order, domains, full, split=f is not None)
+    pcache: dict = {}
+    for trie in tries.values():
+        trie.pcache = pcache
     for s, trie in tries.items():
         own = [boxes[i] for i in sigs[s]]
         trie.clip = [_union([lines_of(b[f]) for b in own]) for f in trie.fields]
@@ -253,17 +354,61 @@ def sweep(
             except _GiveUp:
                 given_up.add(s)
                 trie.root = ()
+                trie.pts = {}
+                trie.log_q, trie.log_v, trie.born_q, trie.born_v = [], [], [], []
                 for j in sigs[s]:
                     out.dead[j] = False
                     out.firsts.pop(j, None)
                     out.other.pop(j, None)
                 out.unknown.update(sigs[s])
+    pcache.clear()
     for s, trie in tries.items():
         if s in given_up:
             continue
         own = {i for i in sigs[s] if not out.dead[i]}
         if own:
-            _seconds(trie, own, out.seconds)
+            if trie.split:
+                _seconds_split(trie, own, out.seconds)
+            else:
+                _seconds(trie, own, out.seconds)
+    return out
+
+
+
+def _split_fields(boxes: Sequence[dict], sigs: dict,
+                  domains: Mapping[str, Domain]) -> dict[frozenset, str]:
+    """The string field to split each trie on, if any. With one level for a field f, every
+    rule of the trie that allows infinitely many values of f (or does not test it) visits
+    the piece of every value that rules list: the trie costs about (such *wide* rules) x
+    (rules that list values of f). Split, f is the last level and the listed values are kept
+    aside (``_Trie.pts``), so that product is what a split saves: a trie is split on the f
+    where it is largest, if it reaches ``SPLIT_MIN`` and some of the trie's own rules are
+    wide on f (else only the listed values are ever asked about: ``clip``). Counted on a
+    sample of each signature's rules."""
+    listed: dict[tuple, float] = {}  # (signature, field): its rules with a finite set of it
+    for t, idx in sigs.items():
+        part = idx[:1000]
+        for f in t:
+            if domains[f].kind == "string":
+                k = sum(1 for i in part if boxes[i][f].is_finite())
+                listed[t, f] = k * len(idx) / len(part)
+    out: dict[frozenset, str] = {}
+    for s, own in sigs.items():
+        best: tuple | None = None
+        for f in sorted(s):
+            if (s, f) not in listed or listed[s, f] >= len(own):
+                continue  # not a string, or no own rule is wide on it
+            pts = wide = 0.0
+            for t, idx in sigs.items():
+                if t <= s and t:
+                    got = listed.get((t, f), 0.0)
+                    pts += got
+                    wide += len(idx) - got
+            cost = wide * pts
+            if cost >= SPLIT_MIN and (best is None or cost > best[0]):
+                best = (cost, f)
+        if best is not None:
+            out[s] = best[1]
     return out
 
 
@@ -331,22 +476,129 @@ def _tidy(x: _Node, spots: list[int]) -> Any:
     return x
 
 
-def _add(trie: _Trie, bl: dict, r: int) -> None:
-    """Record rule r (later than every rule recorded, on a subset of the trie's fields) on
-    the cells of its box that lie inside the trie's own rules (``clip``)."""
-    fields = trie.fields
-    L = len(fields)
-    clip = trie.clip
-    ivs = []
-    for k, f in enumerate(fields):
-        got = bl.get(f)
-        iv = clip[k] if got is None else _meet(got, clip[k], trie.clip_los[k])
-        if not iv:
-            return  # no rule of this trie can meet r
-        ivs.append(iv)
-    ff = [True] * (L + 1)
-    for k in range(L - 1, -1, -1):
-        ff[k] = ff[k + 1] and ivs[k] == clip[k]
+def _finite(lo: str, hi: str | None) -> bool:
+    """Does the string piece ``[lo, hi)`` hold finitely many strings? Exactly when ``hi`` is
+    ``lo`` followed by k NULs: then it holds ``lo``, ``lo + "\\0"``, ... (k of them)."""
+    return (hi is not None and len(hi) > len(lo) and hi.startswith(lo)
+            and not hi[len(lo):].strip("\0"))
+
+
+def _points(lines: tuple) -> list | None:
+    """The values of a string field's intervals when there are finitely many, else None."""
+    out: list = []
+    for lo, hi in lines:
+        if not _finite(lo, hi):
+            return None
+        out.extend(lo + "\0" * j for j in range(len(hi) - len(lo)))
+    return out
+
+
+def _points_of(trie: _Trie, lines: tuple) -> list | None:
+    """``_points(lines)``, once per interval list of the walk (``trie.pcache``, by id: the
+    walk's line cache keeps every list alive)."""
+    c = trie.pcache
+    got = c.get(id(lines), c)
+    if got is c:
+        got = c[id(lines)] = _points(lines)
+    return got
+
+
+def _free_value(pts: dict, lo: str, hi: str | None) -> str | None:
+    """A value of the piece ``[lo, hi)`` that no rule lists (not in ``pts``), or None. An
+    infinite piece holds ``lo``, ``lo + "\\0"``, ... (see ``_finite``): one is not listed."""
+    if _finite(lo, hi):
+        for j in range(len(hi) - len(lo)):  # type: ignore[arg-type]
+            v = lo + "\0" * j
+            if v not in pts:
+                return v
+        return None
+    v = lo
+    while v in pts:
+        v += "\0"
+    return v
+
+
+def _sorted_pts(trie: _Trie) -> list:
+    if trie.pts_sorted is None:
+        trie.pts_sorted = sorted(trie.pts)
+    return trie.pts_sorted
+
+
+def _listed(trie: _Trie, lines: tuple) -> list:
+    """The listed values (``trie.pts``) inside the intervals ``lines``, in order."""
+    keys = _sorted_pts(trie)
+    out: list = []
+    for lo, hi in lines:
+        i = bisect_left(keys, lo)
+        j = len(keys) if hi is None else bisect_left(keys, hi)
+        out.extend(keys[i:j])
+    return out
+
+
+def _has_free(trie: _Trie, lines: tuple) -> bool:
+    """Do the intervals ``lines`` of the split field hold a value no rule lists?"""
+    keys = None
+    for lo, hi in lines:
+        if not _finite(lo, hi):
+            return True
+        if keys is None:
+            keys = _sorted_pts(trie)
+        if bisect_left(keys, hi) - bisect_left(keys, lo) < len(hi) - len(lo):
+            return True
+    return False
+
+
+def _inside(v: str, lines: tuple, los: list) -> bool:
+    """Is v in the intervals ``lines`` (``los``: their starts)?"""
+    j = bisect_right(los, v) - 1
+    return j >= 0 and (lines[j][1] is None or v < lines[j][1])
+
+
+def _put(trie: _Trie, v: str, root: Any, r: int) -> None:
+    """v's trie is now ``root``, after recording rule r there."""
+    if v not in trie.pts:
+        trie.pts_sorted = None
+        trie.born_q.append(r)
+        trie.born_v.append(v)
+    trie.pts[v] = root
+    trie.log_q.append(r)
+    trie.log_v.append(v)
+
+
+def _before(ents: tuple, r: int) -> tuple:
+    """The rules of ``ents`` earlier than r."""
+    if not ents or ents[-1] < r:
+        return ents
+    return ents[:1] if ents[0] < r else ()
+
+
+def _event(trie: _Trie, path: list, ivs: list, k: int, n: int, last: Any = None) -> dict:
+    """An event of the cell at ``path`` (levels below k: the first piece of the box ``ivs``),
+    over the first n fields; ``last``: the split field's value."""
+    fields, kinds = trie.fields, trie.kinds
+    ev = {}
+    for j in range(n):
+        lo, hi = path[j] if j < k else ivs[j][0]
+        ev[fields[j]] = _value(kinds[j], lo, hi)
+    if last is not None:
+        ev[fields[-1]] = last
+    return ev
+
+
+def _record(trie: _Trie, root: Any, ivs: list, ff: list, r: int) -> Any:
+    """Record rule r (later than every rule recorded there) on the cells of ``ivs`` (one
+    interval list per level from the top) under ``root``; ``ff[k]``: ``ivs`` holds all of
+    levels k and below. Returns the new root."""
+    L = len(ivs)
+    if not L or ff[0]:  # r holds every cell below: recorded at the root
+        trie.steps += 1
+        if trie.steps > trie.limit:
+            raise _GiveUp
+        if type(root) is tuple:
+            return root + (r,) if len(root) < 2 else root
+        if len(root.here) < 2:
+            root.here = root.here + (r,)
+        return root
     mins = trie.mins
 
     def walk(x: Any, k: int, above: int) -> Any:
@@ -383,43 +635,61 @@ def _add(trie: _Trie, bl: dict, r: int) -> None:
         return _tidy(x, spots)
 
     try:
-        if L:
-            trie.root = walk(trie.root, 0, 0)
-        elif len(trie.root) < 2:
-            trie.root = trie.root + (r,)
+        return walk(root, 0, 0)
     finally:
         # the walk refers to itself (its closure holds its own name): a reference cycle,
         # holding the trie, that only the cyclic GC frees, and that is paused in the passes
         walk = None
 
 
-def _ask(trie: _Trie, bl: dict, r: int, actions: Sequence[str], record: bool):
-    """(dead, firsts, other) for rule r in its own trie, and record it there unless it is
-    dead (``record``: its box is what it surely matches)."""
-    fields, kinds = trie.fields, trie.kinds
-    L = len(fields)
-    ivs = [bl[f] for f in fields]
-    ff = _full_from(trie, bl)
-    mins = trie.mins
-    act = actions[r]
-    live = False
-    firsts: set[int] = set()
-    other: list = []
-    path: list = [None] * L
+def _add(trie: _Trie, bl: dict, r: int) -> None:
+    """Record rule r (later than every rule recorded, on a subset of the trie's fields) on
+    the cells of its box that lie inside the trie's own rules (``clip``). In a split trie, a
+    rule that lists values of the split field goes to each listed value's trie, any other
+    to the wide part."""
+    fields = trie.fields
+    clip, clip_los = trie.clip, trie.clip_los
+    n = len(fields)
+    vals = None
+    if trie.split:
+        got = bl.get(fields[-1])
+        if got is not None:
+            vals = _points_of(trie, got)
+            if vals is not None:
+                n -= 1
+                c, los = clip[n], clip_los[n]
+                vals = [v for v in vals if _inside(v, c, los)]
+                if not vals:
+                    return
+    ivs = []
+    for k in range(n):
+        got = bl.get(fields[k])
+        if got is None:
+            ivs.append(clip[k])
+            continue
+        iv = _meet(got, clip[k], clip_los[k])
+        if not iv:
+            return  # no rule of this trie can meet r
+        ivs.append(iv)
+    ff = [True] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        iv = ivs[k]
+        ff[k] = ff[k + 1] and (iv is clip[k] or iv == clip[k])
+    if vals is None:
+        trie.root = _record(trie, trie.root, ivs, ff, r)
+        return
+    pts = trie.pts
+    for v in vals:
+        _put(trie, v, _record(trie, pts.get(v, ()), ivs, ff, r), r)
 
-    def note(ents: tuple, k: int) -> None:
-        nonlocal live
-        if not ents:
-            live = True
-            return
-        f = ents[0]
-        firsts.add(f)
-        if not other and actions[f] != act:
-            ev = {}
-            for j in range(L):
-                lo, hi = path[j] if j < k else ivs[j][0]
-                ev[fields[j]] = _value(kinds[j], lo, hi)
-            other.append((f, ev))
+
+def _ask_walk(trie: _Trie, root: Any, ivs: list, ff: list, r: int, rec: bool, note: Any,
+              path: list) -> Any:
+    """Walk the cells of the box ``ivs`` under ``root``, calling ``note(ents, k)`` where every
+    cell below has the rules ``ents`` (``path[j]``: the piece of level j < k), and recording
+    r in cells with fewer than two rules when ``rec``. Returns the new root."""
+    L = len(ivs)
+    mins = trie.mins
 
     def walk(x: Any, k: int, acc: tuple, rec: bool) -> Any:
         trie.steps += 1
@@ -457,16 +727,322 @@ def _ask(trie: _Trie, bl: dict, r: int, actions: Sequence[str], record: bool):
         return _tidy(x, spots) if rec else x
 
     try:
-        if L == 0:
-            ents = trie.root
-            note(ents, 0)
-            if record and len(ents) < 2:
-                trie.root = ents + (r,)
-        else:
-            trie.root = walk(trie.root, 0, (), record)
+        return walk(root, 0, (), rec)
     finally:
-        walk = None  # no cycle left (see ``_add``)
+        walk = None  # no cycle left (see ``_record``)
+
+
+def _ask(trie: _Trie, bl: dict, r: int, actions: Sequence[str], record: bool):
+    """(dead, firsts, other) for rule r in its own trie, and record it there unless it is
+    dead (``record``: its box is what it surely matches)."""
+    fields = trie.fields
+    L = len(fields)
+    ivs = [bl[f] for f in fields]
+    if trie.split:
+        if _points_of(trie, ivs[-1]) is not None:
+            return _ask_point(trie, ivs, r, actions, record)
+        return _ask_wide(trie, ivs, bl, r, actions, record)
+    ff = _full_from(trie, bl)
+    act = actions[r]
+    live = False
+    firsts: set[int] = set()
+    other: list = []
+    path: list = [None] * L
+
+    def note(ents: tuple, k: int) -> None:
+        nonlocal live
+        if not ents:
+            live = True
+            return
+        f = ents[0]
+        firsts.add(f)
+        if not other and actions[f] != act:
+            other.append((f, _event(trie, path, ivs, k, L)))
+
+    if L == 0:
+        ents = trie.root
+        note(ents, 0)
+        if record and len(ents) < 2:
+            trie.root = ents + (r,)
+    else:
+        trie.root = _ask_walk(trie, trie.root, ivs, ff, r, record, note, path)
     return not live, firsts, (other[0] if other else None)
+
+
+def _ask_point(trie: _Trie, ivs: list, r: int, actions: Sequence[str], record: bool):
+    """``_ask`` in a split trie for a rule that lists values of the split field: the cells of
+    each listed value, read off its trie and the wide part side by side (``_joint``); then
+    r is recorded in each value's trie."""
+    R = len(ivs) - 1
+    rest = ivs[:R]
+    vals = _points_of(trie, ivs[R]) or []
+    act = actions[r]
+    live = False
+    firsts: set[int] = set()
+    other: list = []
+    path: list = [None] * R
+    at = [None]
+
+    def note(ents: tuple, k: int) -> None:
+        nonlocal live
+        if not ents:
+            live = True
+            return
+        f = ents[0]
+        firsts.add(f)
+        if not other and actions[f] != act:
+            other.append((f, _event(trie, path, rest, k, R, at[0])))
+
+    pts = trie.pts
+    for v in vals:
+        at[0] = v
+        _joint(trie, pts.get(v, ()), trie.root, rest, v, note, path, True)
+    if record:
+        full = trie.full
+        ffr = [True] * (R + 1)
+        for k in range(R - 1, -1, -1):
+            ffr[k] = ffr[k + 1] and rest[k] == full[k]
+        for v in vals:
+            _put(trie, v, _record(trie, pts.get(v, ()), rest, ffr, r), r)
+    return not live, firsts, (other[0] if other else None)
+
+
+def _ask_wide(trie: _Trie, ivs: list, bl: dict, r: int, actions: Sequence[str], record: bool):
+    """``_ask`` in a split trie for a rule with infinitely many values of the split field:
+    asked and recorded in the wide part as in any trie, where every cell's rules are those of
+    the values no rule lists (a cell holds one unless all its values are listed: ``_free_value``
+    gives the witness's value). Only if that leaves r dead are the listed values asked
+    (``_listed_cells``): whether some cell of one falls to no rule, and for a witness of
+    another action; the rules first at the listed values are read when wanted (``_Firsts``)."""
+    L = len(ivs)
+    R = L - 1
+    ff = _full_from(trie, bl)
+    pts = trie.pts
+    free = None
+    for lo, hi in ivs[R]:
+        free = _free_value(pts, lo, hi)
+        if free is not None:
+            break
+    act = actions[r]
+    live = False
+    pend = False  # a cell all of whose values are listed had no rule in the wide part
+    firsts: set[int] = set()
+    other: list = []
+    path: list = [None] * L
+
+    def note(ents: tuple, k: int) -> None:
+        nonlocal live, pend
+        v = free
+        if k == L:
+            v = _free_value(pts, *path[R])
+            if v is None:  # every value here is listed: see _listed_cells
+                pend = pend or not ents
+                return
+        if not ents:
+            live = True
+            return
+        f = ents[0]
+        firsts.add(f)
+        if not other and actions[f] != act:
+            other.append((f, _event(trie, path, ivs, k, R, v)))
+
+    trie.root = _ask_walk(trie, trie.root, ivs, ff, r, record, note, path)
+    if not live and (pend or not other) and pts:
+        live, more = _listed_cells(trie, ivs, r, actions, not other, pend)
+        if more is not None:
+            other.append(more)
+    got: AbstractSet[int] = firsts
+    if pts:
+        got = _Firsts(firsts, partial(_listed_firsts, trie, r, ivs))
+    return not live, got, (other[0] if other else None)
+
+
+def _listed_contents(trie: _Trie, ivs: list, r: int, cb: Any, budget: bool) -> None:
+    """For a wide rule r (box ``ivs``), ``cb(ents, v, path, k, box)`` for the cells of its
+    box at listed values v where a rule earlier than r may be first other than the wide
+    part's (``ents``: the rules earlier than r there; ``path[j]``: the piece of level j < k of
+    the cell, ``box[j]``'s first piece below). A cell's wide rules w are those of the values
+    no rule lists in its piece (seen when r was asked) unless every value of the piece is
+    listed; so only the values whose trie has a rule before w's first matter, and those are
+    the values first listed before it (``born_q``): about as many as the rules that decide
+    r's cells there."""
+    L = len(ivs)
+    R = L - 1
+    cells: list = []
+    path: list = [None] * L
+
+    def walk(x: Any, k: int, acc: tuple) -> None:
+        if budget:
+            trie.steps += 1
+            if trie.steps > trie.limit:
+                raise _GiveUp
+        if type(x) is tuple:
+            cells.append((path[:k], _two(acc, x)))
+            return
+        acc = _two(acc, x.here)
+        starts, kids = x.starts, x.kids
+        n = len(starts)
+        for lo, hi in ivs[k]:
+            i = bisect_right(starts, lo) - 1
+            j = n if hi is None else bisect_left(starts, hi)
+            for t in range(i, j):
+                end = starts[t + 1] if t + 1 < n else None
+                path[k] = (starts[t] if starts[t] > lo else lo, _lower_end(end, hi))
+                walk(kids[t], k + 1, acc)
+
+    try:
+        walk(trie.root, 0, ())
+    finally:
+        walk = None  # no cycle left (see ``_record``)
+    pts, keys = trie.pts, _sorted_pts(trie)
+    born_q, born_v = trie.born_q, trie.born_v
+    ppath: list = [None] * R
+    cur: list = [None, (), None]  # the cell's box below the split field, its w, the value
+
+    def pwalk(x: Any, k: int, acc: tuple) -> None:
+        if budget:
+            trie.steps += 1
+            if trie.steps > trie.limit:
+                raise _GiveUp
+        if type(x) is tuple:
+            cb(_before(_two(cur[1], _two(acc, x)), r), cur[2], ppath, k, cur[0])
+            return
+        acc = _two(acc, x.here)
+        starts, kids = x.starts, x.kids
+        n = len(starts)
+        for lo, hi in cur[0][k]:
+            i = bisect_right(starts, lo) - 1
+            j = n if hi is None else bisect_left(starts, hi)
+            for t in range(i, j):
+                end = starts[t + 1] if t + 1 < n else None
+                ppath[k] = (starts[t] if starts[t] > lo else lo, _lower_end(end, hi))
+                pwalk(kids[t], k + 1, acc)
+
+    try:
+        for pre, ents in cells:
+            w = _before(ents, r)
+            bound = w[0] if w else r
+            cur[0] = [(iv,) for iv in pre[:R]] + ivs[len(pre):R]
+            cur[1] = w
+            for lo, hi in (pre[R],) if len(pre) == L else ivs[R]:
+                if _free_value(pts, lo, hi) is None:  # all listed: every value counts
+                    vals = keys[bisect_left(keys, lo):bisect_left(keys, hi)]
+                else:
+                    vals = [v for v in born_v[:bisect_left(born_q, bound)]
+                            if lo <= v and (hi is None or v < hi)]
+                for v in vals:
+                    cur[2] = v
+                    pwalk(pts[v], 0, ())
+    finally:
+        pwalk = None  # no cycle left (see ``_record``)
+
+
+def _listed_cells(trie: _Trie, ivs: list, r: int, actions: Sequence[str], want_other: bool,
+                  want_all: bool) -> tuple[bool, tuple | None]:
+    """For a wide rule r that the wide part leaves dead: (does a cell at a listed value of
+    its box fall to no earlier rule, a witness (decider, event) of another action there).
+    Stops at the first cell with no rule, or (unless ``want_all``) at the first witness."""
+    R = len(ivs) - 1
+    act = actions[r]
+    found: list = [False, None]
+
+    def note(ents: tuple, v: str, path: list, k: int, box: list) -> None:
+        if not ents:
+            found[0] = True
+            raise _Done
+        f = ents[0]
+        if want_other and found[1] is None and actions[f] != act:
+            found[1] = (f, _event(trie, path, box, k, R, v))
+            if not want_all:
+                raise _Done
+
+    with contextlib.suppress(_Done):
+        _listed_contents(trie, ivs, r, note, True)
+    return found[0], found[1]
+
+
+def _listed_firsts(trie: _Trie, r: int, ivs: list) -> set[int]:
+    """The rules earlier than r that decide a cell of r's box at a listed value (read after
+    the walk: rules recorded later are later than r, and a cell's earliest rule stays)."""
+    out: set[int] = set()
+
+    def note(ents: tuple, v: str, path: list, k: int, box: list) -> None:
+        if ents:
+            out.add(ents[0])
+
+    _listed_contents(trie, ivs, r, note, False)
+    return out
+
+
+def _joint(trie: _Trie, px: Any, wx: Any, ivs: list, v: str, note: Any, path: list,
+           budget: bool) -> None:
+    """The cells of the box ``ivs`` (the levels above the split field) at its value v, read
+    off v's trie (``px``) and the wide part (``wx``, whose last level is the split field) side
+    by side: ``note(ents, k)`` where every cell below has the rules ``ents`` (``path[j]``: the
+    piece of level j < k). Counts visits against the trie's limit when ``budget``."""
+    R = len(ivs)
+
+    def walk(x: Any, y: Any, k: int, ax: tuple, ay: tuple) -> None:
+        if budget:
+            trie.steps += 1
+            if trie.steps > trie.limit:
+                raise _GiveUp
+        if x is not None:
+            if type(x) is tuple:
+                ax = _two(ax, x)
+                x = None
+            else:
+                ax = _two(ax, x.here)
+        if y is not None:
+            if type(y) is tuple:
+                ay = _two(ay, y)
+                y = None
+            else:
+                ay = _two(ay, y.here)
+                if k == R:  # the split field's level of the wide part: v's piece
+                    ay = _two(ay, y.kids[bisect_right(y.starts, v) - 1])
+                    y = None
+        if x is None and y is None:
+            note(_two(ax, ay), k)
+            return
+        for lo, hi in ivs[k]:
+            if x is None or y is None:
+                z = x if y is None else y
+                s, kids = z.starts, z.kids
+                n = len(s)
+                i = bisect_right(s, lo) - 1
+                j = n if hi is None else bisect_left(s, hi)
+                for t in range(i, j):
+                    end = s[t + 1] if t + 1 < n else None
+                    path[k] = (s[t] if s[t] > lo else lo, _lower_end(end, hi))
+                    if y is None:
+                        walk(kids[t], None, k + 1, ax, ay)
+                    else:
+                        walk(None, kids[t], k + 1, ax, ay)
+                continue
+            xs, ys = x.starts, y.starts
+            nx, ny = len(xs), len(ys)
+            i = bisect_right(xs, lo) - 1
+            j = bisect_right(ys, lo) - 1
+            a = lo
+            while True:
+                xe = xs[i + 1] if i + 1 < nx else None
+                ye = ys[j + 1] if j + 1 < ny else None
+                b = _lower_end(_lower_end(xe, ye), hi)
+                path[k] = (a, b)
+                walk(x.kids[i], y.kids[j], k + 1, ax, ay)
+                if b is None or b == hi:
+                    break
+                if xe == b:
+                    i += 1
+                if ye == b:
+                    j += 1
+                a = b
+
+    try:
+        walk(px, wx, 0, (), ())
+    finally:
+        walk = None  # no cycle left (see ``_record``)
 
 
 def _union(parts: list[tuple]) -> tuple:
@@ -511,6 +1087,38 @@ def _lower_end(a: Any, b: Any) -> Any:
     return a if a < b else b
 
 
+def _real_in(clip: list, clip_los: list) -> Any:
+    """``real(k, lo, hi)``: does the piece ``[lo, hi)`` (None: unbounded) of level k meet
+    ``clip[k]``? (See ``_seconds``.)"""
+
+    def real(k: int, lo: Any, hi: Any) -> bool:
+        c = clip[k]
+        j = bisect_right(clip_los[k], lo) - 1
+        if j >= 0 and (c[j][1] is None or c[j][1] > lo):
+            return True
+        return j + 1 < len(c) and (hi is None or c[j + 1][0] < hi)
+
+    return real
+
+
+def _giver(own: set[int], out: dict) -> Any:
+    """``give(ents)``: a cell whose rules are ``ents`` (the first in ``own``) tells the
+    first's takers: the second, or None when there is none."""
+
+    def give(ents: tuple) -> None:
+        f = ents[0]
+        got = out.get(f, set())
+        if got is None:
+            return
+        if len(ents) < 2:
+            out[f] = None
+        else:
+            got.add(ents[1])
+            out[f] = got
+
+    return give
+
+
 def _seconds(trie: _Trie, own: set[int], out: dict) -> None:
     """For each rule of ``own`` (live, of this trie's signature): the rules that would take
     its cells once it is gone (None: some cell would fall to no rule).
@@ -522,29 +1130,14 @@ def _seconds(trie: _Trie, own: set[int], out: dict) -> None:
     nothing. A piece that meets ``clip`` holds a real value of every own rule recorded on it:
     a rule is recorded only on pieces inside its set, or on any piece when its set is the
     whole domain."""
-    clip, clip_los = trie.clip, trie.clip_los
-
-    def real(k: int, lo: Any, hi: Any) -> bool:
-        """Does the piece ``[lo, hi)`` (None: unbounded) of field k meet ``clip[k]``?"""
-        c = clip[k]
-        j = bisect_right(clip_los[k], lo) - 1
-        if j >= 0 and (c[j][1] is None or c[j][1] > lo):
-            return True
-        return j + 1 < len(c) and (hi is None or c[j + 1][0] < hi)
+    real = _real_in(trie.clip, trie.clip_los)
+    give = _giver(own, out)
 
     def visit(x: Any, k: int, acc: tuple) -> None:
         if type(x) is tuple:
             ents = _two(acc, x)
             if ents and ents[0] in own:
-                f = ents[0]
-                got = out.get(f, set())
-                if got is None:
-                    return
-                if len(ents) < 2:
-                    out[f] = None
-                else:
-                    got.add(ents[1])
-                    out[f] = got
+                give(ents)
             return
         ents = _two(acc, x.here)
         starts = x.starts
@@ -556,4 +1149,156 @@ def _seconds(trie: _Trie, own: set[int], out: dict) -> None:
     try:
         visit(trie.root, 0, ())
     finally:
-        visit = None  # no cycle left (see ``_add``)
+        visit = None  # no cycle left (see ``_record``)
+
+
+def _region(x: Any, pre: list, R: int, v: Any, acc: tuple, cb: Any, real: Any) -> None:
+    """``cb(ents)`` for the cells under ``x`` (levels 0..R-1, then, when x is the wide part,
+    value v of the split field) inside the pieces ``pre`` of the first levels (all pieces
+    that meet ``clip`` below them)."""
+    P = len(pre)
+
+    def go(x: Any, k: int, acc: tuple) -> None:
+        if type(x) is tuple:
+            cb(_two(acc, x))
+            return
+        acc = _two(acc, x.here)
+        s, kids = x.starts, x.kids
+        if k == R:  # the wide part's split field
+            cb(_two(acc, kids[bisect_right(s, v) - 1]))
+            return
+        n = len(s)
+        if k < P:
+            lo, hi = pre[k]
+            i = bisect_right(s, lo) - 1
+            j = n if hi is None else bisect_left(s, hi)
+            for t in range(i, j):
+                a = s[t] if s[t] > lo else lo
+                b = _lower_end(s[t + 1] if t + 1 < n else None, hi)
+                if real(k, a, b):
+                    go(kids[t], k + 1, acc)
+        else:
+            for t in range(n):
+                if real(k, s[t], s[t + 1] if t + 1 < n else None):
+                    go(kids[t], k + 1, acc)
+
+    try:
+        go(x, 0, acc)
+    finally:
+        go = None  # no cycle left (see ``_record``)
+
+
+def _seconds_split(trie: _Trie, own: set[int], out: dict) -> None:
+    """``_seconds`` for a split trie. A cell is a piece of the wide part at the values no rule
+    lists, or a listed value's cell, whose rules are the two earliest of its trie's cell and
+    the wide part's cell at that value. First the wide part alone, for its cells that hold a
+    value no rule lists; then, for each own rule first in the wide part that still has takers
+    (most have none by then: a wide rule's events at unlisted values fall to no rule), the
+    listed values of its cells; then the cells of listed values where a rule that lists them
+    comes first. So the listed values are visited only for wide rules that may be redundant,
+    not for every wide rule."""
+    clip, clip_los = trie.clip, trie.clip_los
+    L = len(trie.fields)
+    R = L - 1
+    real = _real_in(clip, clip_los)
+    give = _giver(own, out)
+    pts = trie.pts
+    cells: dict[int, list] = {}  # own rule first in the wide part -> its cells there
+    path: list = [None] * L
+
+    def visit(x: Any, k: int, acc: tuple) -> None:
+        if type(x) is tuple:
+            ents = _two(acc, x)
+            if ents and ents[0] in own:
+                if k <= R:  # the whole split field (in clip)
+                    vals = clip[R]
+                else:
+                    vals = _meet((path[R],), clip[R], clip_los[R])
+                free = _has_free(trie, vals)
+                if free:
+                    give(ents)
+                if pts:
+                    cells.setdefault(ents[0], []).append((path[:min(k, R)], vals, ents, free))
+            return
+        ents = _two(acc, x.here)
+        starts = x.starts
+        last = len(starts) - 1
+        for t, kid in enumerate(x.kids):
+            lo, hi = starts[t], starts[t + 1] if t < last else None
+            if real(k, lo, hi):
+                path[k] = (lo, hi)
+                visit(kid, k + 1, ents)
+
+    try:
+        visit(trie.root, 0, ())
+    finally:
+        visit = None  # no cycle left (see ``_record``)
+    log_q, log_v = trie.log_q, trie.log_v
+    between: dict[tuple, list] = {}
+    for r, got in cells.items():
+        for pre, vals, ents, free in got:
+            if out.get(r, 0) is None:
+                break
+            if free:
+                # a cell with a free value gave (r, s) above; a listed value adds a taker
+                # only if its trie holds a rule between r and s (else its cells here are
+                # (r, s), or decided before r): the log names those values
+                key = (r, ents[1])
+                cand = between.get(key)
+                if cand is None:
+                    hi = bisect_left(log_q, ents[1])
+                    cand = between[key] = sorted(set(log_v[bisect_right(log_q, r):hi]))
+                todo = []
+                for lo, hi in vals:
+                    i = bisect_left(cand, lo)
+                    todo.extend(cand[i:len(cand) if hi is None else bisect_left(cand, hi)])
+            else:
+                todo = _listed(trie, vals)
+
+            def wide_first(pc: tuple, ents: tuple = ents, r: int = r) -> None:
+                both = _two(ents, pc)
+                if both[0] == r:
+                    give(both)
+
+            for v in todo:
+                if out.get(r, 0) is None:
+                    break
+                px = pts[v]
+                if type(px) is tuple:
+                    wide_first(px)
+                else:
+                    _region(px, pre, R, None, (), wide_first, real)
+    ppath: list = [None] * R
+    at: list = [None]
+
+    def listed_first(pc: tuple, k: int) -> None:
+        q = pc[0] if pc else None
+        if q is None or q not in own or out.get(q, 0) is None:
+            return
+
+        def take(wc: tuple) -> None:
+            both = _two(pc, wc)
+            if both[0] == q:
+                give(both)
+
+        _region(trie.root, ppath[:k], R, at[0], (), take, real)
+
+    def pvisit(x: Any, k: int, acc: tuple) -> None:
+        if type(x) is tuple:
+            listed_first(_two(acc, x), k)
+            return
+        acc = _two(acc, x.here)
+        s = x.starts
+        n = len(s)
+        for t, kid in enumerate(x.kids):
+            lo, hi = s[t], s[t + 1] if t + 1 < n else None
+            if real(k, lo, hi):
+                ppath[k] = (lo, hi)
+                pvisit(kid, k + 1, acc)
+
+    try:
+        for v, px in pts.items():
+            at[0] = v
+            pvisit(px, 0, ())
+    finally:
+        pvisit = None  # no cycle left (see ``_record``)
