@@ -419,6 +419,7 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, firsts, got, pos, walked=
     incomplete for RL302."""
     live, dom = a.live, a.domains
     cov = [live[q] for q in sorted(firsts)]
+    alone = None  # the earliest rule that covers r alone, if one is found (``small_cover``'s)
     if len(cov) > 1:  # an earlier rule that covers r alone reads best, even if not first
         alone = _covers_alone(a, r, p, cov if walked else None)
         if alone is not None and alone not in cov:
@@ -444,10 +445,14 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, firsts, got, pos, walked=
     if witness is None:
         witness, decider, unsure = _decided_elsewhere(a, r, p, cov, pos, budget)
     if witness is not None:
-        rules = list(cov)
-        if decider not in rules:
-            rules.append(decider)
-        cover = small_cover(r.box, rules, dom, keep_action=r.action, keep=decider)
+        if alone is not None:  # what small_cover gives, without reading every rule of cov
+            takes_all = decider.under is not None and box_subset(r.box, decider.under, dom)
+            cover = [decider] if takes_all else sorted([alone, decider], key=lambda c: c.order)
+        else:
+            rules = list(cov)
+            if decider not in rules:
+                rules.append(decider)
+            cover = small_cover(r.box, rules, dom, keep_action=r.action, keep=decider)
         if decider not in cover:
             cover.append(decider)
         cover.sort(key=lambda c: pos[id(c)])
@@ -468,7 +473,10 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, firsts, got, pos, walked=
     same = [c for c in cov if c.action == r.action]
     if unsure:
         a.incomplete.append((r, "RL302"))
-    cover = small_cover(r.box, same, dom) if same else cov
+    if alone is not None and alone.action == r.action:
+        cover = [alone]  # small_cover's answer: the earliest rule that covers r alone
+    else:
+        cover = small_cover(r.box, same, dom) if same else cov
     tail = (
         "; whether some event with more fields goes to another action first was not settled "
         "within the limits (summary.incomplete)" if unsure else ""
@@ -493,15 +501,16 @@ def _covers_alone(a: _Analysis, r: RuleEntry, p: int, deciders=None) -> RuleEntr
 
     ``deciders`` (in order): the rules that decide r's events, when the walk named them. A
     rule e that covers r alone matches every event of r, so no rule after e decides one:
-    e is the last of them or later. So when one of them covers r alone it is the answer,
-    and otherwise only the rules after the last of them are read."""
+    e is the last of them or later. So the last of them is the answer when it covers r
+    alone, and otherwise only the rules after it are read. Either way the answer is the
+    earliest rule that covers r alone, if it is found."""
     dom = a.domains
     lo = -1
     if deciders is not None:
-        for e in deciders:
-            if e.under is not None and box_subset(r.box, e.under, dom):
-                return e
-        lo = a.index_of[id(deciders[-1])]
+        e = deciders[-1]  # the only one of them that can
+        if e.under is not None and box_subset(r.box, e.under, dom):
+            return e
+        lo = a.index_of[id(e)]
     try:
         pt = box_point(r.box, dom)
     except ValueError:
