@@ -30,8 +30,9 @@ def _hints(rs):
     return ctx, ctx.cache.get(("removal-hints", rs.name))
 
 
-def _plans(rs, ctx, hints) -> dict:
-    plans = plan_all(rs, DEFAULT_KEYS, index=live_index(ctx, rs), unlimited=True, hints=hints)
+def plan_summary(plans: dict) -> dict:
+    """Everything a plan decides, per flag: slots freed, each removal (flag, reason,
+    takers), each merge group: two plans are the same plan when these are equal."""
     return {
         flag: (
             p.freed,
@@ -40,6 +41,11 @@ def _plans(rs, ctx, hints) -> dict:
         )
         for flag, p in plans.items()
     }
+
+
+def _plans(rs, ctx, hints) -> dict:
+    return plan_summary(plan_all(rs, DEFAULT_KEYS, index=live_index(ctx, rs), unlimited=True,
+                                 hints=hints))
 
 
 def _assert_hints_hold(spec: MergeSet) -> None:

@@ -28,6 +28,7 @@ from rulelint.passes import Context, live_index
 from rulelint.passes.overlap import check_ruleset
 from test_include_shadowed import dense_sets
 from test_merge_properties import PROPS, examples, load_dir
+from test_removal_hints import plan_summary
 
 
 @pytest.fixture(autouse=True)
@@ -43,14 +44,7 @@ def _plans(rs, hints=None, witnesses: bool = True) -> dict:
         plans = plan_all(rs, DEFAULT_KEYS, index=live_index(ctx, rs), hints=hints)
     finally:
         merge.WITNESSES = saved
-    return {
-        flag: (
-            p.freed,
-            [(r.rule.id, r.flag, r.reason, [t.id for t in r.takers]) for r in p.removed],
-            [(g.keep.id, [m.id for m in g.members], g.rule) for g in p.groups],
-        )
-        for flag, p in plans.items()
-    }
+    return plan_summary(plans)
 
 
 def _hints(rs):
