@@ -100,25 +100,3 @@ def test_generated_numbers_agree(spec):
 def test_dense_numbers_agree(spec):
     with pytest.MonkeyPatch.context() as mp:
         _generated(Cli(mp), spec)
-
-
-def test_large_list_leaves_flag_numbers_out_and_says_so(cli, tmp_path, monkeypatch):
-    """Above merge.FREES_MAX_RULES the removal plans are not made unasked: frees holds null
-    for them, a notice says so (stderr), no finding claims a flag removes its rule, and
-    suggest-merge says to run with the flag; with the flag it still removes the rules."""
-    from rulelint.consolidate import merge
-
-    monkeypatch.setattr(merge, "FREES_MAX_RULES", 10)
-    shutil.copy(EXAMPLE, tmp_path / "rules.yaml")
-    r = cli("check", "rules.yaml", "--format", "json", cwd=tmp_path)
-    [rs] = json.loads(r.stdout)["summary"]["rulesets"]
-    assert rs["frees"] == {"merge": 6, "include_redundant": None, "include_shadowed": None}
-    text = cli("check", "rules.yaml", cwd=tmp_path).stdout
-    assert "note: ruleset 'support-exceptions': the slots --include-redundant and " \
-        "--include-shadowed free are not computed above 10 rules" in text
-    assert not any("removes it)" in f["message"] for f in json.loads(r.stdout)["findings"])
-    out = cli("suggest-merge", "rules.yaml", cwd=tmp_path).stdout
-    assert "--include-redundant and --include-shadowed are not estimated above 10 rules" in out
-    doc = json.loads(cli("suggest-merge", "rules.yaml", "--include-shadowed", "-f", "json",
-                         cwd=tmp_path).stdout)
-    assert doc["before"] - doc["after"] == 8 and "frees" not in doc

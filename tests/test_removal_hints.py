@@ -44,7 +44,7 @@ def plan_summary(plans: dict) -> dict:
 
 
 def _plans(rs, ctx, hints) -> dict:
-    return plan_summary(plan_all(rs, DEFAULT_KEYS, index=live_index(ctx, rs), unlimited=True,
+    return plan_summary(plan_all(rs, DEFAULT_KEYS, index=live_index(ctx, rs),
                                  hints=hints))
 
 
@@ -70,16 +70,34 @@ def _assert_hints_hold(spec: MergeSet) -> None:
             shadowed.update(r.id for r in full.matched[1:] if r.action != top.action)
         note(f"deciding={sorted(live[p].id for p in hints.deciding)} "
              f"needed={sorted(live[p].id for p in hints.needed)} "
-             f"shadowed={sorted(live[p].id for p in hints.shadowed)}")
+             f"shadowed={sorted(live[p].id for p in hints.shadowed)} "
+             f"never={sorted(live[p].id for p in hints.never)} "
+             f"own={sorted(live[p].id for p in hints.own)}")
         for p in hints.deciding:
             assert live[p].id in deciders, live[p].id
+        for p in hints.never:
+            assert live[p].id not in deciders, f"{live[p].id} decides some event"
+        assert not hints.never & hints.deciding
+        assert hints.own <= hints.never
+        for p in hints.own:  # RL301: only its own action decides its events
+            assert live[p].id not in shadowed, f"{live[p].id}: another action decides some"
         for p in hints.needed:
             assert live[p].id in changed, f"{live[p].id}: removing it changes no decision"
         for p in hints.shadowed:
             r = live[p]
             assert r.id not in deciders, f"{r.id} decides some event"
             assert r.id in shadowed, f"{r.id}: only its own action decides its events"
-        assert _plans(rs, ctx, hints) == _plans(rs, ctx, None)
+        with_hints = _plans(rs, ctx, hints)
+        assert with_hints == _plans(rs, ctx, None)
+        # check's plans, unnamed: the same slots, the same rules removed by the same flags
+        unnamed = plan_all(rs, DEFAULT_KEYS, index=live_index(ctx, rs),
+                           hints=hints, named=False)
+        for flag, p in unnamed.items():
+            freed, removed, groups = with_hints[flag]
+            assert p.freed == freed
+            assert [(r.rule.id, r.flag) for r in p.removed] == [x[:2] for x in removed]
+            assert [(g.keep.id, [m.id for m in g.members]) for g in p.groups] == [
+                x[:2] for x in groups]
 
 
 @settings(max_examples=examples(150), **PROPS)

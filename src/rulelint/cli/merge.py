@@ -24,7 +24,7 @@ from rulelint.cli.common import (
     parse_today,
 )
 from rulelint.cli.progress import shown as progress_shown
-from rulelint.consolidate.merge import plan_all, too_large_for_frees
+from rulelint.consolidate.merge import plan_all
 from rulelint.consolidate.rewrite import (
     dump_rule,
     output_text,
@@ -290,12 +290,11 @@ def _plan(paths, settings, keys, ruleset, target, output, apply, include_redunda
         rs = project.rulesets[name]
         flag = "include_shadowed" if include_shadowed else (
             "include_redundant" if include_redundant else "merge")
-        large = too_large_for_frees(rs)
-        if target is None and not (large and flag != "merge"):
+        if target is None:
             with progress.step(f"merge plan {name}"):
                 plans = plan_all(rs, keys)  # this plan and what the other flags free
             s = suggest(rs, keys, plan=plans[flag])
-            s.frees = {k: (p.freed if p is not None else None) for k, p in plans.items()}
+            s.frees = {k: p.freed for k, p in plans.items()}
         else:
             s = suggest(rs, keys, include_redundant, target, include_shadowed)
         if target is not None and s.plan.after > target:

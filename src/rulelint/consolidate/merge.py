@@ -110,6 +110,15 @@ class Proof:
         self.kind, self.point, self.seq, self.box = kind, point, seq, box
 
 
+class _AsWas:
+    """A rule as the first never-deciding pass saw it (``Planner._lazy_takers``)."""
+
+    __slots__ = ("base", "box", "action", "alive")
+
+    def __init__(self, base: RuleEntry, box: dict, action: str, alive: bool) -> None:
+        self.base, self.box, self.action, self.alive = base, box, action, alive
+
+
 @dataclass(eq=False)
 class PlanRule:
     """A rule of the plan: an original rule, possibly grown by merges."""
@@ -257,8 +266,15 @@ class Planner:
         reuse: Plan | None = None,
         merge_keys: list[tuple] | None = None,
         hints: RemovalHints | None = None,
+        named: bool = True,
     ) -> None:
         self.rs = rs
+        # whether the removals get their reasons and takers (``_name_takers``); ``check``
+        # counts what a plan frees and names none of them
+        self.named = named
+        # the rules the first never-deciding pass removed without asking (``hints.never``),
+        # with what their takers are found from when the plan is named (``_lazy_takers``)
+        self._unasked: tuple[list[PlanRule], list[dict], OverlapIndex, set[int]] | None = None
         # what the check proved about the rules as they are (see ``_kept``), used by the
         # removal passes before the first merge, only while they fit the snapshot
         self._hints = hints
@@ -285,7 +301,7 @@ class Planner:
         ]
         self.removed: list[Removal] = []
         # per dropped rule: (its removals, kind of reason, the plan rules that took its events)
-        self._drops: list[tuple[list[Removal], PlanRule, str, list[PlanRule]]] = []
+        self._drops: list[tuple[list[Removal], PlanRule, str, list[PlanRule] | None]] = []
         self.count = rs.slot_count
         self.limit: int | None = None  # budget: stop once count <= limit (see ``plan``)
         self._snapshot: list[PlanRule] = []
@@ -430,6 +446,14 @@ class Planner:
         proofs = self._witnessing  # (which hold the hints, see ``_seed``)
         deciding = self._hints.deciding if (
             self._hinted and self._hints and not proofs) else frozenset()
+        # the rules the check proved decide nothing: removed without asking (deleting rules
+        # that decide nothing leaves that true), their takers found when the plan is named
+        never = own = frozenset()
+        if self._hinted and self._hints and only is None and not self._drops:
+            never, own = self._hints.never, self._hints.own
+        gone: set[int] = set()  # the positions this pass removes
+        if never:
+            self._unasked = (snapshot, [r.box for r in snapshot], self._index, gone)
         if proofs:
             self._refresh()
         for i, r in enumerate(snapshot):
@@ -438,6 +462,12 @@ class Planner:
             if not r.alive or not r.base.exact or (only is not None and i not in only):
                 continue
             if i in deciding:
+                continue
+            if i in never:
+                assert not AUDIT or removals.never_decides(i) is not None, r.base.id
+                gone.add(i)
+                # (the proofs it could make false, "keep" ones, are seen to below)
+                self._drop(r, "never", None, "include_shadowed", logged=False)
                 continue
             if proofs and self._proven(r, "decides"):
                 assert not AUDIT or removals.never_decides(i) is None, r.base.id
@@ -449,22 +479,56 @@ class Planner:
                 continue
             # no eager ``_invalidate``: the proofs this pass uses are of rules deciding some
             # event, whose first rule the removal of one that decides none does not change
+            gone.add(i)
             self._drop(r, "never", [snapshot[k] for k in found], "include_shadowed")
         self.rules = [r for r in self.rules if r.alive]
+        if never and proofs and gone:
+            self._keep_after_never(gone & never, own)
 
-    def _drop(self, r: PlanRule, kind: str, takers: list[PlanRule], flag: str) -> None:
+    def _keep_after_never(self, gone: set[int], own: frozenset[int]) -> None:
+        """The check's "keep" proofs once the first pass removed the rules ``gone`` unasked
+        (rules that decide nothing, so no rule's first changes). Removing one may make it no
+        longer the next rule of some event a rule with another action decides: a "keep" of
+        rule q is still true when one of its second rules (``RemovalHints.seconds``) that is
+        left has another action, or some of its events fall to no rule; else it becomes a
+        "decides". A rule only its own action's rules cover (``own``) is never the next rule
+        of an event another action decides, so removing only those changes nothing."""
+        if gone <= own:
+            return
+        h = self._hints
+        assert h is not None
+        seconds, snapshot = h.seconds, self._snapshot
+        for q in h.needed:
+            r = snapshot[q]
+            p = r.proof
+            if p is None or p.kind != "keep" or p.point is not None:
+                continue
+            cs = seconds.get(q, ())
+            if cs is None or any(c not in gone and (
+                    snapshot[c].action != r.action or not snapshot[c].base.exact) for c in cs):
+                continue
+            r.proof = Proof("decides", None, p.seq, p.box)
+
+    def _drop(
+        self, r: PlanRule, kind: str, takers: list[PlanRule] | None, flag: str,
+        logged: bool = True,
+    ) -> None:
         """Remove rule r (a merged one with all of its members: one slot); ``kind`` says why
-        (``_name_takers``), ``takers`` are the plan rules that take its events now."""
+        (``_name_takers``), ``takers`` are the plan rules that take its events now (None: a
+        rule that never decides, removed unasked: ``_lazy_takers`` finds them). ``logged``:
+        False for a rule known to decide nothing while only its action decides its events,
+        whose removal makes no proof false."""
         r.alive = False
         self.count -= 1
         self._touched.append(r.box)
-        if self._witnessing and kind != "redundant-never":
+        if self._witnessing and kind != "redundant-never" and logged:
             # (a rule that decides no event, all of whose events its action decides, is no
             # rule's first, nor the next rule of an event another action decides: its removal
             # makes no proof false)
+            ts = takers or ()  # (a "drop-never" uses no takers: see ``_apply``)
             self._changes.append((
                 r.box, r.order, None, "drop" if kind == "redundant" else "drop-never", r.action,
-                (frozenset(map(id, takers)), max((t.order for t in takers), default=r.order))))
+                (frozenset(map(id, ts)), max((t.order for t in ts), default=r.order))))
         gone = [
             Removal(m, "", [], flag)
             for m in sorted(r.members, key=lambda m: (m.rule.priority, m.pos))
@@ -472,10 +536,30 @@ class Planner:
         self.removed.extend(gone)
         self._drops.append((gone, r, kind, takers))
 
+    def _lazy_takers(self) -> None:
+        """The takers of the rules the first never-deciding pass removed unasked: what
+        ``never_decides`` answered had it asked them there. Its answer for rule i depends only
+        on the rules before i as they were (boxes and places before any merge) and on which
+        of them that pass removed, all kept in ``_unasked``, so it is the same now."""
+        if self._unasked is None:
+            return
+        snapshot, boxes, index, gone = self._unasked
+        self._unasked = None
+        view = [_AsWas(r.base, box, r.action, i not in gone)
+                for i, (r, box) in enumerate(zip(snapshot, boxes, strict=True))]
+        removals = Removals(view, index, self.domains, True)
+        at = {id(r): i for i, r in enumerate(snapshot)}
+        for k, (gone_, r, kind, ts) in enumerate(self._drops):
+            if ts is None:
+                found = removals.never_decides(at[id(r)])
+                assert found is not None, r.base.id  # the check proved it decides nothing
+                self._drops[k] = (gone_, r, kind, [snapshot[j] for j in found])
+
     def _name_takers(self) -> None:
         """Each removal's reason and takers, named as the plan ends: a taker merged into
         another rule is named by the merged rule, a taker removed later by the rules that
         take its events in turn, so every rule named is one that stays."""
+        self._lazy_takers()
         took = {id(r): ts for _, r, _, ts in self._drops}
         memo: dict[int, list[PlanRule]] = {}
 
@@ -885,7 +969,8 @@ class Planner:
             if r.alive and len(r.members) > 1:
                 r.members.sort(key=lambda m: (m.rule.priority, m.pos))
                 groups.append(MergeGroup(r.base, r.members, r.fields, merged_rule(r, self.rs)))
-        self._name_takers()
+        if self.named:
+            self._name_takers()
         return Plan(
             self.rs, before, groups, self.removed, self.target, self.include_redundant,
             self.include_shadowed,
@@ -1064,46 +1149,32 @@ def plan_merges(
 
 
 FLAGS = ("merge", "include_redundant", "include_shadowed")
-# Above this many live rules the plans with removals are not made unasked (``plan_all``),
-# and check and suggest-merge say so instead (``frees`` null, a notice); suggest-merge with a
-# flag plans it at any size. Since the later removal passes skip what a proof answers
-# (``Proof``), the --include-redundant plan costs about twice the merge plan at 100k (its
-# own merge rounds); what is left of --include-shadowed is its first passes (one
-# ``never_decides`` per rule that never decides, then every rule asked once more: the
-# check's hints do not outlast removing thousands of rules) and its merge rounds: about 4x
-# the merge plan at 100k (2026-12-03, 2 loaded cores: merge 7-9 s, --include-redundant 15 s,
-# --include-shadowed 30 s CPU on both generated profiles; 4-9 s and 9-12 s at 50k).
-FREES_MAX_RULES = 20_000
-
-
-def too_large_for_frees(rs: RuleSet) -> bool:
-    return len(rs.live_rules()) > FREES_MAX_RULES
 
 
 def plan_all(
     rs: RuleSet,
     keys: tuple[str, ...] | list[str] = DEFAULT_KEYS,
     index: tuple[list[RuleEntry], OverlapIndex] | None = None,
-    unlimited: bool = False,
     hints: RemovalHints | None = None,
-) -> dict[str, Plan | None]:
+    named: bool = True,
+) -> dict[str, Plan]:
     """The plans of ``suggest-merge`` with no flag, ``--include-redundant`` and
     ``--include-shadowed`` (no target), keyed as ``FLAGS``: what ``check`` reports as
-    ``frees``. The planner is deterministic, so a plan whose removal step removes nothing
-    is the plan before it (returned without planning the merges again). On a large list
-    (``too_large_for_frees``) only the merge plan is made, unless ``unlimited``. ``hints``:
-    what the check's overlap analysis proved about the same rules (the plans are the same
-    without them, only slower)."""
+    ``frees``, at every size. The planner is deterministic, so a plan whose removal step
+    removes nothing is the plan before it (returned without planning the merges again).
+    ``hints``: what the check's overlap analysis proved about the same rules (the plans are
+    the same without them, only faster: at 100k the two removal plans cost about as much as
+    the merge plan each with them, see BENCHMARKS.md). ``named``: False when only the
+    numbers and the removed rules are wanted (``check``): the removals then carry no reason
+    and no takers, which is where a removal plan without hints spends most of its time."""
     keys = tuple(keys)
-    first = Planner(rs, keys, index=index)
+    first = Planner(rs, keys, index=index, named=named)
     mk = first._merge_keys  # the same for every plan: built once
     merge = first.plan()
-    if not unlimited and too_large_for_frees(rs):
-        return {"merge": merge, "include_redundant": None, "include_shadowed": None}
     redundant = Planner(rs, keys, True, index=index, reuse=merge, merge_keys=mk,
-                        hints=hints).plan()
+                        hints=hints, named=named).plan()
     shadowed = Planner(rs, keys, True, index=index, include_shadowed=True, reuse=redundant,
-                       merge_keys=mk, hints=hints).plan()
+                       merge_keys=mk, hints=hints, named=named).plan()
     return {"merge": merge, "include_redundant": redundant, "include_shadowed": shadowed}
 
 

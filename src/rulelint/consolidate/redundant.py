@@ -24,8 +24,8 @@ nothing and another action decides some of its events"), which the planner keeps
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rulelint.algebra.boxops import cut, cut_all, point_set
@@ -41,10 +41,21 @@ SHADOW_QUESTIONS = 64  # rules with another action asked about before a rule cou
 class RemovalHints:
     """What the check's overlap analysis proved about ``rules`` (the live rules of a
     first-match ruleset, in evaluation order; positions index them), so that the planner's
-    first removal passes need not ask again (``Planner``; ARCHITECTURE.md, "Removal plans"):
+    first removal passes need not ask again (``Planner``; ARCHITECTURE.md, sections
+    "``--include-redundant``" and "``--include-shadowed``, ``frees``"):
 
     * ``deciding``: rules that decide some event. Removing rules that decide nothing leaves
       that true, so ``--include-shadowed``'s first pass asks only the others.
+    * ``never``: rules that decide no event (the earlier rules take all of each). Removing
+      rules that decide nothing leaves that true as well, so that pass removes them
+      without asking; the rules that take their events are found only when the plan's
+      removals are named (``Planner(named=True)``).
+    * ``own``: of those, the rules all of whose events their own action decides (RL301).
+    * ``seconds``: the walk's second rules (``decided.Sweep.seconds``): per rule that decides,
+      the rules that take its events, on its own fields, once it is gone (None: some would
+      fall to no rule). A ``needed`` rule stays needed after rules that decide nothing are
+      removed while one of its second rules that is left has another action (or it has
+      None): the cells those decide are the same.
     * ``needed``: rules whose removal changes some decision. That stays true until a rule
       that meets one of them is removed or a merge grows one.
     * ``shadowed``: rules that never decide while a rule with another action decides some of
@@ -61,6 +72,9 @@ class RemovalHints:
     deciding: frozenset[int]
     needed: frozenset[int]
     shadowed: frozenset[int]
+    never: frozenset[int] = frozenset()
+    own: frozenset[int] = frozenset()
+    seconds: Mapping[int, set[int] | None] = field(default_factory=dict)
 
     def fit(self, bases: Sequence[Any]) -> bool:
         """Whether these hints are about exactly ``bases`` (the same rules, in order)."""

@@ -4,8 +4,7 @@ take.
 
 ``frees`` is the one place the page takes these numbers from: the check pipeline's
 ``summary.rulesets[].frees`` (the RL601 pass runs ``merge.plan_all`` once per run), so the page,
-``check --format json`` and ``suggest-merge`` agree. Above ``merge.FREES_MAX_RULES`` live rules
-the pipeline leaves the two removal numbers out (None) and the page says to run the command.
+``check --format json`` and ``suggest-merge`` agree.
 """
 
 from __future__ import annotations
@@ -18,21 +17,17 @@ from rulelint.engine import Report
 from rulelint.load.config import Settings
 from rulelint.util.gcpause import paused_gc
 
-NEVER_DECIDES = ("RL302", "RL202")  # the finding's first rule never decides
-
 
 @dataclass(frozen=True, slots=True)
 class Frees:
     merge: int  # suggest-merge
-    include_redundant: int | None  # suggest-merge --include-redundant (None: not worked out)
-    include_shadowed: int | None  # suggest-merge --include-shadowed (see the module docstring)
-    never_decides: int  # slots of the RL302 / RL202 rules (what --include-shadowed adds)
+    include_redundant: int  # suggest-merge --include-redundant
+    include_shadowed: int  # suggest-merge --include-shadowed
     expired: int  # slots of RL401 rules
     unused: int  # slots of RL404 rules
-    shared: bool = False  # True once the numbers come from the check pipeline's summary
 
 
-_COUNTED = (*NEVER_DECIDES, "RL401", "RL404")
+_COUNTED = ("RL401", "RL404")
 
 
 def _rules_by_code(report: Report) -> dict[tuple[str | None, str], set[str]]:
@@ -58,15 +53,13 @@ def frees(report: Report, settings: Settings) -> dict[str, Frees]:
         for name, rs in report.project.rulesets.items():
             shared = summaries[name].frees if name in summaries else None
             if shared is None:
-                shared = {flag: (p.freed if (p := plan) is not None else None)
-                          for flag, plan in plan_all(rs, keys).items()}
+                shared = {flag: plan.freed
+                          for flag, plan in plan_all(rs, keys, named=False).items()}
             out[name] = Frees(
                 merge=shared["merge"],
                 include_redundant=shared["include_redundant"],
                 include_shadowed=shared["include_shadowed"],
-                never_decides=len(rules_of[(name, "RL302")] | rules_of[(name, "RL202")]),
                 expired=len(rules_of[(name, "RL401")]),
                 unused=len(rules_of[(name, "RL404")]),
-                shared=True,
             )
     return out

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 import yaml
 
-from rulelint.consolidate import merge
 from rulelint.consolidate.merge import FLAGS, plan_all
 from rulelint.passes import Pass, live_index
 from rulelint.report.findings import Finding, LazyContent
@@ -126,18 +125,12 @@ def run(ctx) -> Iterator[Finding]:
     keys = tuple(ctx.settings.config.merge.keys)
     for rs in ctx.project.rulesets.values():
         plans = plan_all(rs, keys, index=live_index(ctx, rs),
-                         hints=ctx.cache.get(("removal-hints", rs.name)))
+                         hints=ctx.cache.get(("removal-hints", rs.name)), named=False)
         plan = plans["merge"]
         slots[rs.name] = plan.freed
-        frees[rs.name] = {flag: (p.freed if (p := plans[flag]) is not None else None) for flag in FLAGS}
-        if plans["include_redundant"] is None:
-            ctx.cache.setdefault("notices", []).append(
-                f"ruleset {rs.name!r}: the slots --include-redundant and --include-shadowed free "
-                f"are not computed above {merge.FREES_MAX_RULES:,} rules (frees: null); "
-                "run rulelint suggest-merge with the flag"
-            )
+        frees[rs.name] = {flag: plans[flag].freed for flag in FLAGS}
         for flag in ("include_shadowed", "include_redundant"):  # the least flag wins
-            for r in (plans[flag].removed if plans[flag] is not None else ()):
+            for r in plans[flag].removed:
                 removed_by[(rs.name, r.rule.id)] = flag
         for g in plan.groups:
             if all(m.box == g.members[0].box for m in g.members):

@@ -213,6 +213,9 @@ class _Analysis:
         self.needed: set[int] = set()
         self.shadowed: set[int] = set()
         self.deciding: set[int] = set()  # rules of given-up tries the index showed decide
+        self.never: set[int] = set()  # rules of given-up tries the index showed decide nothing
+        self.own: set[int] = set()  # rules that decide nothing, only their action deciding
+        # their events (RL301, settled)
 
     def hints(self) -> RemovalHints | None:
         """What the walk and the questions proved, for the planner's first removal passes;
@@ -220,11 +223,16 @@ class _Analysis:
         sw = self.sweep
         if sw is None or not all(r.exact for r in self.live):
             return None
+        unknown = sw.unknown
         deciding = frozenset(
-            p for p, dead in enumerate(sw.dead) if not dead and p not in sw.unknown
+            p for p, dead in enumerate(sw.dead) if not dead and p not in unknown
         ) | self.deciding
+        never = frozenset(
+            p for p, dead in enumerate(sw.dead) if dead and p not in unknown
+        ) | self.never
         return RemovalHints(
-            self.live, deciding, frozenset(self.needed), frozenset(self.shadowed))
+            self.live, deciding, frozenset(self.needed), frozenset(self.shadowed), never,
+            frozenset(self.own), sw.seconds)
 
     def around(self, box: dict, p: int) -> tuple[list[int], list[int]]:
         """Index candidates on a subset of ``box``'s fields before and after position p,
@@ -402,6 +410,7 @@ def _by_index(a: _Analysis, r: RuleEntry, p: int, pos, enabled):
         a.incomplete.extend([(r, "RL301"), (r, "RL302")])
         return
     if dead:
+        a.never.add(p)
         firsts = {pos[id(c)] for c in cov}
         yield from _never_decides(a, r, p, firsts, None, pos)
         return
@@ -473,6 +482,8 @@ def _never_decides(a: _Analysis, r: RuleEntry, p: int, firsts, got, pos, walked=
     same = [c for c in cov if c.action == r.action]
     if unsure:
         a.incomplete.append((r, "RL302"))
+    else:
+        a.own.add(p)
     if alone is not None and alone.action == r.action:
         cover = [alone]  # small_cover's answer: the earliest rule that covers r alone
     else:

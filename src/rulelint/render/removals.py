@@ -48,15 +48,9 @@ def removal_dicts(removed: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def more_line(frees: dict[str, int | None], freed: int) -> str:
+def more_line(frees: dict[str, int], freed: int) -> str:
     """``--include-redundant frees 1 more slot, --include-shadowed 2 more``: what the flags
-    beyond the given ones would add to ``freed``; "" when nothing. A flag not planned (a
-    large list, ``merge.FREES_MAX_RULES``) is said so."""
-    from rulelint.consolidate import merge
-
-    if frees.get("include_redundant", 0) is None:
-        return (f"--include-redundant and --include-shadowed are not estimated above "
-                f"{merge.FREES_MAX_RULES:,} rules: run with the flag to see what they free")
+    beyond the given ones would add to ``freed``; "" when nothing."""
     parts = []
     for flag in ("include_redundant", "include_shadowed"):
         extra = frees.get(flag, freed) - freed

@@ -232,7 +232,7 @@ def frees_note(rs: RulesetSummary) -> str:
     free (``frees``) when it is more than the merges alone; "" otherwise."""
     frees = rs.frees or {}
     base = frees.get("merge", 0)
-    more = [(flag, n) for flag, n in frees.items() if flag != "merge" and n is not None and n > base]
+    more = [(flag, n) for flag, n in frees.items() if flag != "merge" and n > base]
     if not more:
         return ""
     parts = [f"--{flag.replace('_', '-')}" + (" frees" if i == 0 else "") + f" {n}"
