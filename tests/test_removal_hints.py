@@ -14,6 +14,8 @@ from hypothesis import given, note, settings
 
 from merge_gen import MergeSet, events, merge_sets
 from rulelint.consolidate.merge import DEFAULT_KEYS, plan_all
+from rulelint.consolidate.redundant import walk_hints
+from rulelint.consolidate.suggest import plan_flags
 from rulelint.evaluate import decide
 from rulelint.load.config import Settings
 from rulelint.load.files import SourceFile
@@ -49,55 +51,69 @@ def _plans(rs, ctx, hints) -> dict:
 
 
 def _assert_hints_hold(spec: MergeSet) -> None:
+    """The check's hints and the walk's alone (``walk_hints``, what suggest-merge uses)."""
     with tempfile.TemporaryDirectory() as d:
         rs = load_dir(Path(d), spec.files())
         ctx, hints = _hints(rs)
         if hints is None:  # a glob: the analysis claims nothing
             return
         live = rs.live_rules()
-        assert hints.fit(live)
-        evs = events(list(spec.fields), missing=True)
-        deciders, changed, shadowed = set(), set(), set()
-        for ev in evs:
-            full = decide(rs, ev, live)
-            if not full.deciding:
-                continue
-            top = full.deciding[0]
-            deciders.add(top.id)
-            nxt = full.matched[1] if len(full.matched) > 1 else None
-            if nxt is None or nxt.action != top.action:
-                changed.add(top.id)  # without it, this event is decided differently
-            shadowed.update(r.id for r in full.matched[1:] if r.action != top.action)
-        note(f"deciding={sorted(live[p].id for p in hints.deciding)} "
-             f"needed={sorted(live[p].id for p in hints.needed)} "
-             f"shadowed={sorted(live[p].id for p in hints.shadowed)} "
-             f"never={sorted(live[p].id for p in hints.never)} "
-             f"own={sorted(live[p].id for p in hints.own)}")
-        for p in hints.deciding:
-            assert live[p].id in deciders, live[p].id
-        for p in hints.never:
-            assert live[p].id not in deciders, f"{live[p].id} decides some event"
-        assert not hints.never & hints.deciding
-        assert hints.own <= hints.never
-        for p in hints.own:  # RL301: only its own action decides its events
-            assert live[p].id not in shadowed, f"{live[p].id}: another action decides some"
-        for p in hints.needed:
-            assert live[p].id in changed, f"{live[p].id}: removing it changes no decision"
-        for p in hints.shadowed:
-            r = live[p]
-            assert r.id not in deciders, f"{r.id} decides some event"
-            assert r.id in shadowed, f"{r.id}: only its own action decides its events"
-        with_hints = _plans(rs, ctx, hints)
-        assert with_hints == _plans(rs, ctx, None)
-        # check's plans, unnamed: the same slots, the same rules removed by the same flags
-        unnamed = plan_all(rs, DEFAULT_KEYS, index=live_index(ctx, rs),
-                           hints=hints, named=False)
-        for flag, p in unnamed.items():
-            freed, removed, groups = with_hints[flag]
-            assert p.freed == freed
-            assert [(r.rule.id, r.flag) for r in p.removed] == [x[:2] for x in removed]
-            assert [(g.keep.id, [m.id for m in g.members]) for g in p.groups] == [
-                x[:2] for x in groups]
+        walked = walk_hints(live, rs.domains, live_index(ctx, rs)[1])
+        assert walked is not None
+        bare = _plans(rs, ctx, None)
+        for h in (hints, walked):
+            _assert_hold(spec, rs, ctx, h, bare)
+        assert walked.never <= hints.never and walked.deciding <= hints.deciding
+        assert walked.needed <= hints.needed and walked.shadowed <= hints.shadowed
+        assert plan_summary(plan_flags(rs, DEFAULT_KEYS)) == bare
+
+
+def _assert_hold(spec: MergeSet, rs, ctx, hints, bare: dict) -> None:
+    """Each claim of ``hints`` by brute force; the plans with them are ``bare`` (without)."""
+    live = rs.live_rules()
+    assert hints.fit(live)
+    evs = events(list(spec.fields), missing=True)
+    deciders, changed, shadowed = set(), set(), set()
+    for ev in evs:
+        full = decide(rs, ev, live)
+        if not full.deciding:
+            continue
+        top = full.deciding[0]
+        deciders.add(top.id)
+        nxt = full.matched[1] if len(full.matched) > 1 else None
+        if nxt is None or nxt.action != top.action:
+            changed.add(top.id)  # without it, this event is decided differently
+        shadowed.update(r.id for r in full.matched[1:] if r.action != top.action)
+    note(f"deciding={sorted(live[p].id for p in hints.deciding)} "
+         f"needed={sorted(live[p].id for p in hints.needed)} "
+         f"shadowed={sorted(live[p].id for p in hints.shadowed)} "
+         f"never={sorted(live[p].id for p in hints.never)} "
+         f"own={sorted(live[p].id for p in hints.own)}")
+    for p in hints.deciding:
+        assert live[p].id in deciders, live[p].id
+    for p in hints.never:
+        assert live[p].id not in deciders, f"{live[p].id} decides some event"
+    assert not hints.never & hints.deciding
+    assert hints.own <= hints.never
+    for p in hints.own:  # RL301: only its own action decides its events
+        assert live[p].id not in shadowed, f"{live[p].id}: another action decides some"
+    for p in hints.needed:
+        assert live[p].id in changed, f"{live[p].id}: removing it changes no decision"
+    for p in hints.shadowed:
+        r = live[p]
+        assert r.id not in deciders, f"{r.id} decides some event"
+        assert r.id in shadowed, f"{r.id}: only its own action decides its events"
+    with_hints = _plans(rs, ctx, hints)
+    assert with_hints == bare
+    # check's plans, unnamed: the same slots, the same rules removed by the same flags
+    unnamed = plan_all(rs, DEFAULT_KEYS, index=live_index(ctx, rs),
+                       hints=hints, named=False)
+    for flag, p in unnamed.items():
+        freed, removed, groups = with_hints[flag]
+        assert p.freed == freed
+        assert [(r.rule.id, r.flag) for r in p.removed] == [x[:2] for x in removed]
+        assert [(g.keep.id, [m.id for m in g.members]) for g in p.groups] == [
+            x[:2] for x in groups]
 
 
 @settings(max_examples=examples(150), **PROPS)

@@ -24,13 +24,12 @@ from rulelint.cli.common import (
     parse_today,
 )
 from rulelint.cli.progress import shown as progress_shown
-from rulelint.consolidate.merge import plan_all
 from rulelint.consolidate.rewrite import (
     dump_rule,
     output_text,
     plan_edits,
 )
-from rulelint.consolidate.suggest import Suggestion, leftovers, suggest
+from rulelint.consolidate.suggest import Suggestion, leftovers, plan_flags, suggest
 from rulelint.consolidate.writeback import Planned, write_back
 from rulelint.engine import analyse, load_rules
 from rulelint.load.config import ConfigError, resolve_settings, split_codes
@@ -292,7 +291,7 @@ def _plan(paths, settings, keys, ruleset, target, output, apply, include_redunda
             "include_redundant" if include_redundant else "merge")
         if target is None:
             with progress.step(f"merge plan {name}"):
-                plans = plan_all(rs, keys)  # this plan and what the other flags free
+                plans = plan_flags(rs, keys)  # this plan and what the other flags free
             s = suggest(rs, keys, plan=plans[flag])
             s.frees = {k: p.freed for k, p in plans.items()}
         else:

@@ -82,6 +82,58 @@ class RemovalHints:
             a is b for a, b in zip(self.rules, bases, strict=True))
 
 
+def walk_hints(live: Sequence[Any], domains, index: OverlapIndex) -> RemovalHints | None:
+    """The hints the decided-so-far walk alone proves about ``live`` (a first-match
+    ruleset's live rules in evaluation order, ``index`` over their boxes), for a planner run
+    without the check's analysis (``suggest-merge``): which rules decide, which decide
+    nothing, which are needed because a second rule of theirs has another action or some of
+    their events fall to no rule, the second rules, and the shadowed rules whose witness
+    (the walk's event, decided with another action) checks out by evaluation. None when a
+    glob makes a box an over-approximation."""
+    from rulelint.algebra.decided import sweep
+    from rulelint.evaluate import rule_matches
+
+    if not all(r.exact for r in live):
+        return None
+    sw = sweep([r.box for r in live], [r.under for r in live], [r.action for r in live],
+               domains)
+    unknown, dead = sw.unknown, sw.dead
+    deciding = frozenset(p for p, d in enumerate(dead) if not d and p not in unknown)
+    never = frozenset(p for p, d in enumerate(dead) if d and p not in unknown)
+    needed = frozenset(
+        p for p, cs in sw.seconds.items()
+        if p in deciding and (cs is None or any(
+            live[c].action != live[p].action or not live[c].exact for c in cs))
+    )
+    shadowed = set()
+    for p, (d, ev) in sw.other.items():
+        r = live[p]
+        if p in never and live[d].action != r.action and rule_matches(r, ev, domains) and (
+                _first_match(live, index, ev, d + 1, domains) == d):
+            shadowed.add(p)
+    return RemovalHints(live, deciding, needed, frozenset(shadowed), never, frozenset(),
+                        sw.seconds)
+
+
+def _first_match(live: Sequence[Any], index: OverlapIndex, ev: dict, hi: int, domains) -> int:
+    """The position of the first rule before ``hi`` that really matches event ``ev``, or -1."""
+    from rulelint.algebra.sets import ip_to_int
+    from rulelint.evaluate import rule_matches
+
+    values = {}
+    for f, v in ev.items():
+        if domains[f].kind == "ip":
+            try:
+                v = ip_to_int(v)
+            except ValueError:
+                continue
+        values[f] = v
+    for i in index.at_point(values, hi):
+        if rule_matches(live[i], ev, domains):
+            return i
+    return -1
+
+
 class _Rule(Protocol):
     box: dict
     action: str

@@ -6,9 +6,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from rulelint.algebra.index import OverlapIndex
 from rulelint.algebra.sets import Domain
 from rulelint.consolidate.equivalence import Difference, Slot, first_difference
-from rulelint.consolidate.merge import Plan, plan_merges
+from rulelint.consolidate.merge import Plan, plan_all, plan_merges
+from rulelint.consolidate.redundant import walk_hints
 from rulelint.load.boxes import condition_sets
 from rulelint.load.conditions import ConditionError, infer_kind, parse_condition
 from rulelint.load.project import RuleEntry, RuleSet
@@ -142,6 +144,16 @@ def leftovers(rs: RuleSet, findings: list[Any]) -> dict[str, list[str]]:
         if f.code in label and f.ruleset == rs.name and f.rule_ids:
             out.setdefault(label[f.code], []).append(f.rule_ids[0])
     return out
+
+
+def plan_flags(rs: RuleSet, keys: list[str] | tuple[str, ...]) -> dict[str, Plan]:
+    """``merge.plan_all`` for ``suggest-merge``, which runs no check: with the hints the
+    decided-so-far walk alone proves (``redundant.walk_hints``), which make the plans
+    faster, not different."""
+    live = rs.live_rules()
+    index = OverlapIndex([r.box for r in live])
+    hints = walk_hints(live, rs.domains, index) if rs.semantics == "first-match" else None
+    return plan_all(rs, keys, index=(live, index), hints=hints)
 
 
 def suggest(
