@@ -7,10 +7,12 @@ against, and what ``rulelint eval`` and ``rulelint test`` use.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rulelint.algebra.sets import Domain
+from rulelint.algebra.index import OverlapIndex
+from rulelint.algebra.sets import Domain, ip_to_int
 from rulelint.load.conditions import as_ip, event_value_ok, matches
 from rulelint.load.project import RuleEntry, RuleSet
 from rulelint.util.gcpause import paused_gc
@@ -47,6 +49,27 @@ class Decision:
     def lost(self) -> list[RuleEntry]:
         ids = {id(r) for r in self.deciding}
         return [r for r in self.matched if id(r) not in ids]
+
+
+def first_match(
+    live: Sequence[RuleEntry], index: OverlapIndex, event: dict[str, Any], hi: int | None,
+    domains: Mapping[str, Domain],
+) -> int:
+    """The position of the first rule of ``live`` (evaluation order, ``index`` over their
+    boxes) before ``hi`` (None: any) that really matches ``event``, or -1: the rule that
+    decides it, found with one point query."""
+    values = {}
+    for f, v in event.items():
+        if f in domains and domains[f].kind == "ip":
+            try:
+                v = ip_to_int(v)
+            except ValueError:
+                continue
+        values[f] = v
+    for i in index.at_point(values, hi):
+        if rule_matches(live[i], event, domains):
+            return i
+    return -1
 
 
 def decide(rs: RuleSet, event: dict[str, Any], rules: list[RuleEntry] | None = None) -> Decision:

@@ -91,7 +91,7 @@ def walk_hints(live: Sequence[Any], domains, index: OverlapIndex) -> RemovalHint
     (the walk's event, decided with another action) checks out by evaluation. None when a
     glob makes a box an over-approximation."""
     from rulelint.algebra.decided import sweep
-    from rulelint.evaluate import rule_matches
+    from rulelint.evaluate import first_match, rule_matches
 
     if not all(r.exact for r in live):
         return None
@@ -109,29 +109,10 @@ def walk_hints(live: Sequence[Any], domains, index: OverlapIndex) -> RemovalHint
     for p, (d, ev) in sw.other.items():
         r = live[p]
         if p in never and live[d].action != r.action and rule_matches(r, ev, domains) and (
-                _first_match(live, index, ev, d + 1, domains) == d):
+                first_match(live, index, ev, d + 1, domains) == d):
             shadowed.add(p)
     return RemovalHints(live, deciding, needed, frozenset(shadowed), never, frozenset(),
                         sw.seconds)
-
-
-def _first_match(live: Sequence[Any], index: OverlapIndex, ev: dict, hi: int, domains) -> int:
-    """The position of the first rule before ``hi`` that really matches event ``ev``, or -1."""
-    from rulelint.algebra.sets import ip_to_int
-    from rulelint.evaluate import rule_matches
-
-    values = {}
-    for f, v in ev.items():
-        if domains[f].kind == "ip":
-            try:
-                v = ip_to_int(v)
-            except ValueError:
-                continue
-        values[f] = v
-    for i in index.at_point(values, hi):
-        if rule_matches(live[i], ev, domains):
-            return i
-    return -1
 
 
 class _Rule(Protocol):

@@ -42,12 +42,11 @@ from rulelint.algebra.sets import (
     box_subtract,
     cannot_cover,
     covers,
-    ip_to_int,
     subtract_union,
     values_of,
 )
 from rulelint.consolidate.redundant import RemovalHints
-from rulelint.evaluate import rule_matches
+from rulelint.evaluate import first_match, rule_matches
 from rulelint.load.boxes import witness_event
 from rulelint.load.project import RuleEntry, RuleSet
 from rulelint.passes import Pass, live_index
@@ -203,7 +202,6 @@ class _Analysis:
         self.live = live
         self.index = index
         self.domains = rs.domains
-        self.ip_fields = {f for f, d in rs.domains.items() if d.kind == "ip"}
         self.index_of = {id(r): i for i, r in enumerate(live)}
         # (rule, codes) whose question a limit left open: summary.incomplete
         self.incomplete: list[tuple[RuleEntry, str]] = []
@@ -332,19 +330,8 @@ class _Analysis:
     def decider(self, w: dict, hi: int | None = None) -> RuleEntry | None:
         """The rule that decides event ``w``: the first live rule that really matches it
         (looked for before position ``hi`` only, when some rule there is known to match)."""
-        values = {}
-        for f, v in w.items():
-            if f in self.ip_fields:
-                try:
-                    v = ip_to_int(v)
-                except ValueError:
-                    continue
-            values[f] = v
-        live, dom = self.live, self.domains
-        for i in self.index.at_point(values, hi):
-            if rule_matches(live[i], w, dom):
-                return live[i]
-        return None
+        i = first_match(self.live, self.index, w, hi, self.domains)
+        return self.live[i] if i >= 0 else None
 
     def witness(self, piece: dict, rules: list[RuleEntry]) -> dict | None:
         """An event in ``piece`` (other fields absent) that every rule of ``rules`` really
