@@ -112,7 +112,7 @@ def test_without_the_moved_boxes_the_plan_would_be_wrong(tmp_path):
     """The test above can fail: with the moved boxes switched off (and the window searched
     through the index only), a and b merge and the proof finds the changed decision."""
     rs = load(tmp_path, {"r.yaml": MOVED})
-    with index_only(), mock.patch.object(merge._Moved, "blocks", lambda self, *a: False):
+    with index_only(), mock.patch.object(merge._Moved, "blocks", lambda self, *a: None):
         s = suggest(rs, DEFAULT_KEYS)
     assert ["a", "b"] in group_ids(s.plan)
     assert not s.verified

@@ -133,7 +133,7 @@ class PlanRule:
     slot: int = -1  # position in the planner's snapshot (evaluation order)
     action: str = field(init=False)
     merge_key: tuple = ()
-    buckets: tuple[dict, list[tuple]] | None = None  # (box, its bucket keys), see ``_round``
+    buckets: tuple[dict, list[int]] | None = None  # (box, its buckets), see ``_round``
     proof: Proof | None = None  # why it stays, while that still holds (removal plans only)
 
     def __post_init__(self) -> None:
@@ -235,14 +235,14 @@ class _Moved:
                 ([e[0] for e in entries], entries, OverlapIndex([e[1] for e in entries]))
             )
 
-    def blocks(self, moving: dict, lo: int, hi: int, action: str) -> bool:
-        """Does a live receiver strictly between slots lo and hi, with another action, hold
-        moved events that meet ``moving``?"""
+    def blocks(self, moving: dict, lo: int, hi: int, action: str) -> PlanRule | None:
+        """A live receiver strictly between slots lo and hi, with another action, that holds
+        moved events that meet ``moving`` (None: there is none)."""
         if len(self.buf) > self.BUFFER:  # indexed when asked (most windows never get here)
             self._index_buffer()
         for slot, box, rec in self.buf:
             if lo < slot < hi and rec.alive and rec.action != action and box_meets(moving, box):
-                return True
+                return rec
         for slots, entries, index in self.levels:
             a, b = bisect.bisect_right(slots, lo), bisect.bisect_left(slots, hi)
             if a >= b:
@@ -250,8 +250,8 @@ class _Moved:
             for k in index.iter_candidates(moving, lo=a - 1, hi=b):
                 _, box, rec = entries[k]
                 if rec.alive and rec.action != action and box_meets(moving, box):
-                    return True
-        return False
+                    return rec
+        return None
 
 
 class Planner:
@@ -267,8 +267,13 @@ class Planner:
         merge_keys: list[tuple] | None = None,
         hints: RemovalHints | None = None,
         named: bool = True,
+        blockers: dict[tuple[int, int, int], RuleEntry] | None = None,
     ) -> None:
         self.rs = rs
+        # shared by the plans of one run (``plan_all``): per window between two original
+        # rules, asked for one of their original boxes, an original rule whose original box
+        # blocked it; in another plan the window is blocked while that rule lives there
+        self._shared_blockers = blockers
         # whether the removals get their reasons and takers (``_name_takers``); ``check``
         # counts what a plan frees and names none of them
         self.named = named
@@ -308,6 +313,13 @@ class Planner:
         self._index = OverlapIndex([])
         self._moved = _Moved()
         self._memo: tuple[int, int, int, bool] | None = None
+        # per window asked (lo, hi, moving box) that was blocked: the rule that blocked it;
+        # the next rounds ask most windows again, and the answer stands while that rule lives
+        self._blockers: dict[tuple[int, int, int], tuple[PlanRule, PlanRule, dict, PlanRule]] = {}
+        self._bucket_ids: dict[tuple, int] = {}  # merge buckets by key (``_round``)
+        self._bucket_fields: list[str] = []  # the field each bucket's rules differ on
+        self._by_base: dict[int, PlanRule] = (
+            {id(r.base): r for r in self.rules} if blockers is not None else {})
         # boxes of the rules removed or grown since the last removal pass began: only rules
         # that meet one of them can answer differently in the next pass (``_to_fixpoint``)
         self._touched: list[dict] = []
@@ -367,9 +379,33 @@ class Planner:
         key = (id(lo), id(hi), id(moving))
         if self._memo is not None and self._memo[:3] == key:
             return self._memo[3]
+        seen = self._blockers.get(key)
+        if seen is not None and seen[3].alive and seen[0] is lo and seen[1] is hi and (
+            seen[2] is moving and seen[3].action != action
+        ):
+            # the rule that blocked this window in an earlier round still lives: it is still
+            # between (places keep their order), its box only grew, so it still meets
+            self._memo = (*key, True)
+            return True
+        shared = self._shared_blockers
+        side = -1
+        if shared is not None:
+            # the window as the other plans see it: ``moving`` is lo's or hi's original box
+            side = 0 if moving is lo.box else 1 if moving is hi.box else -1
+            if side >= 0 and not (lo, hi)[side].fields:
+                known = shared.get((id(lo.base), id(hi.base), side))
+                if known is not None:
+                    x = self._by_base.get(id(known))
+                    # alive here, x is between (the same original places) and its box holds
+                    # the original one, which meets ``moving`` (the same original box)
+                    if x is not None and x.alive and x.action != action:
+                        self._memo = (*key, True)
+                        return True
+            else:
+                side = -1
         a, b = lo.slot, hi.slot
         snap = self._snapshot
-        found = False
+        blocker: PlanRule | None = None
         # the nearest rules first, one by one (dense overlap: a blocker is usually close),
         # then the index for the rest of the window
         near = min(b, a + 1 + SCAN)
@@ -377,10 +413,16 @@ class Planner:
             r = snap[i]
             # a rule merged away decides at its receiver's place (``_moved``)
             if r.alive and r.action != action and box_meets(moving, r.box):
-                found = True
+                blocker = r
                 break
-        if not found:
-            found = self._moved.blocks(moving, a, b, action)
+        if blocker is not None:
+            if side >= 0 and not blocker.fields and shared is not None:
+                shared[(id(lo.base), id(hi.base), side)] = blocker.base
+        else:
+            blocker = self._moved.blocks(moving, a, b, action)
+        found = blocker is not None
+        if blocker is not None:  # the objects are held, so their ids are not reused
+            self._blockers[key] = (lo, hi, moving, blocker)
         self._memo = (*key, found)
         return found
 
@@ -821,20 +863,27 @@ class Planner:
 
     def _round(self) -> bool:
         self._memo = None
-        buckets: dict[tuple, list[PlanRule]] = defaultdict(list)
+        buckets: dict[int, list[PlanRule]] = defaultdict(list)
+        ids, fields = self._bucket_ids, self._bucket_fields
         for r in self._snapshot:
             if not r.alive or not r.base.exact:
                 continue
             if r.buckets is None or r.buckets[0] is not r.box:  # new rule, or grown
                 items = tuple(sorted(r.box.items(), key=lambda kv: kv[0]))
-                r.buckets = (r.box, [
-                    (r.action, r.merge_key, f, items[:j] + items[j + 1:])
-                    for j, (f, _) in enumerate(items)
-                ])
-            for key in r.buckets[1]:
-                buckets[key].append(r)
+                got = []
+                for j, (f, _) in enumerate(items):
+                    # a bucket's key (hashed once, not every round): what its rules share
+                    key = (r.action, r.merge_key, f, items[:j] + items[j + 1:])
+                    b = ids.get(key)
+                    if b is None:
+                        b = ids[key] = len(fields)
+                        fields.append(f)
+                    got.append(b)
+                r.buckets = (r.box, got)
+            for b in r.buckets[1]:
+                buckets[b].append(r)
         changed = False
-        todo = [(key[2], members) for key, members in buckets.items() if len(members) > 1]
+        todo = [(fields[b], members) for b, members in buckets.items() if len(members) > 1]
         todo.sort(key=lambda kv: -len(kv[1]))  # stable: ties in order of first appearance
         for f, members in todo:
             if self._done():
@@ -923,8 +972,12 @@ class Planner:
     def _try_merge(self, a: PlanRule, b: PlanRule, f: str) -> PlanRule | None:
         if f not in a.box or f not in b.box or self._room() < 1:
             return None
-        # the other fields must still be equal (an earlier merge this round may have grown one)
-        if {g: s for g, s in a.box.items() if g != f} != {g: s for g, s in b.box.items() if g != f}:
+        # the other fields must still be equal (an earlier merge this round may have grown one;
+        # while neither did, they are in one bucket: equal but on ``f``)
+        if not (a.buckets is not None and a.buckets[0] is a.box and b.buckets is not None
+                and b.buckets[0] is b.box) and {
+            g: s for g, s in a.box.items() if g != f
+        } != {g: s for g, s in b.box.items() if g != f}:
             return None
         if a.slot > b.slot:
             a, b = b, a
@@ -1168,13 +1221,14 @@ def plan_all(
     numbers and the removed rules are wanted (``check``): the removals then carry no reason
     and no takers, which is where a removal plan without hints spends most of its time."""
     keys = tuple(keys)
-    first = Planner(rs, keys, index=index, named=named)
+    blockers: dict[tuple[int, int, int], RuleEntry] = {}  # shared: see ``Planner``
+    first = Planner(rs, keys, index=index, named=named, blockers=blockers)
     mk = first._merge_keys  # the same for every plan: built once
     merge = first.plan()
     redundant = Planner(rs, keys, True, index=index, reuse=merge, merge_keys=mk,
-                        hints=hints, named=named).plan()
+                        hints=hints, named=named, blockers=blockers).plan()
     shadowed = Planner(rs, keys, True, index=index, include_shadowed=True, reuse=redundant,
-                       merge_keys=mk, hints=hints, named=named).plan()
+                       merge_keys=mk, hints=hints, named=named, blockers=blockers).plan()
     return {"merge": merge, "include_redundant": redundant, "include_shadowed": shadowed}
 
 
