@@ -318,6 +318,7 @@ def sweep(
         trie.limit = STEPS_BASE
     given_up: set[frozenset] = set()
     supers = {t: [s for s in sigs if t <= s] for t in sigs}
+    gates: dict = {}  # (signature, trie above it): see ``_gate``
     line_cache: dict[int, tuple] = {}
 
     def lines(s: Any) -> tuple:
@@ -350,6 +351,13 @@ def sweep(
                     if not exact and ulines is not None:
                         _add(trie, ulines, i)  # what it surely matches: second to earlier rules
                 elif ulines is not None:
+                    g = gates.get((sig, s), gates)
+                    if g is gates:
+                        g = gates[sig, s] = _gate(trie, sig)
+                    if g is not None:  # most rules from below meet none of the trie's rules
+                        pts = _points_of(trie, ulines[g[0]])
+                        if pts is not None and g[1].isdisjoint(pts):
+                            continue  # (what ``_add`` would find: no cell to record in)
                     _add(trie, ulines, i)
             except _GiveUp:
                 given_up.add(s)
@@ -373,6 +381,21 @@ def sweep(
                 _seconds(trie, own, out.seconds)
     return out
 
+
+
+def _gate(trie: _Trie, sig: frozenset) -> tuple[str, frozenset] | None:
+    """A field of ``sig`` on which the trie's own rules list finitely many strings (its
+    ``clip`` there is those values), with those values: a rule on ``sig`` that lists none
+    of them meets none of the trie's rules, and ``_add`` would record it nowhere. The one
+    with the most values (the fewest rules pass it); None when there is no such field."""
+    best: tuple[str, frozenset] | None = None
+    for k, f in enumerate(trie.fields):
+        if f not in sig or trie.kinds[k] not in ("string", "enum"):
+            continue
+        pts = _points(trie.clip[k])
+        if pts is not None and (best is None or len(pts) > len(best[1])):
+            best = (f, frozenset(pts))
+    return best
 
 
 def _split_fields(boxes: Sequence[dict], sigs: dict,
