@@ -143,6 +143,21 @@ def test_hints_hold_when_every_trie_is_given_up(spec: MergeSet):
         decided.STEPS_BASE, decided.STEPS_PER_RULE = saved
 
 
+@settings(max_examples=examples(60), **PROPS)
+@given(spec=dense_sets(semantics="first-match"))
+def test_suggest_merge_names_the_plan_it_prints_like_every_plan(spec: MergeSet):
+    """``suggest-merge`` names only the plans its flag can print (``plan_flags(flag)``): that
+    plan is the one with every plan named, reasons and takers included, and the others free
+    the same slots."""
+    with tempfile.TemporaryDirectory() as d:
+        rs = load_dir(Path(d), spec.files())
+        every = plan_summary(plan_flags(rs, DEFAULT_KEYS))
+        for flag in every:
+            got = plan_summary(plan_flags(rs, DEFAULT_KEYS, flag))
+            assert got[flag] == every[flag]
+            assert {k: v[0] for k, v in got.items()} == {k: v[0] for k, v in every.items()}
+
+
 def test_hints_settle_most_rules_of_a_generated_list(tmp_path):
     """On a generated support-desk list the hints settle most rules, and the plans come out
     the same with them as without."""

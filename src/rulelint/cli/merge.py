@@ -291,7 +291,7 @@ def _plan(paths, settings, keys, ruleset, target, output, apply, include_redunda
             "include_redundant" if include_redundant else "merge")
         if target is None:
             with progress.step(f"merge plan {name}"):
-                plans = plan_flags(rs, keys)  # this plan and what the other flags free
+                plans = plan_flags(rs, keys, flag)  # this plan and what the others free
             s = suggest(rs, keys, plan=plans[flag])
             s.frees = {k: p.freed for k, p in plans.items()}
         else:

@@ -1209,7 +1209,7 @@ def plan_all(
     keys: tuple[str, ...] | list[str] = DEFAULT_KEYS,
     index: tuple[list[RuleEntry], OverlapIndex] | None = None,
     hints: RemovalHints | None = None,
-    named: bool = True,
+    named: bool | str = True,
 ) -> dict[str, Plan]:
     """The plans of ``suggest-merge`` with no flag, ``--include-redundant`` and
     ``--include-shadowed`` (no target), keyed as ``FLAGS``: what ``check`` reports as
@@ -1219,16 +1219,21 @@ def plan_all(
     the same without them, only faster: at 100k the two removal plans cost about as much as
     the merge plan each with them, see BENCHMARKS.md). ``named``: False when only the
     numbers and the removed rules are wanted (``check``): the removals then carry no reason
-    and no takers, which is where a removal plan without hints spends most of its time."""
+    and no takers, which is where a removal plan without hints spends most of its time. A
+    flag of ``FLAGS`` (``suggest-merge``, which prints that plan and counts the others): the
+    plans up to that one are named (a plan may be the one before it, see ``reuse``)."""
     keys = tuple(keys)
+    names = {f: named if isinstance(named, bool) else FLAGS.index(f) <= FLAGS.index(named)
+             for f in FLAGS}
     blockers: dict[tuple[int, int, int], RuleEntry] = {}  # shared: see ``Planner``
-    first = Planner(rs, keys, index=index, named=named, blockers=blockers)
+    first = Planner(rs, keys, index=index, named=names["merge"], blockers=blockers)
     mk = first._merge_keys  # the same for every plan: built once
     merge = first.plan()
-    redundant = Planner(rs, keys, True, index=index, reuse=merge, merge_keys=mk,
-                        hints=hints, named=named, blockers=blockers).plan()
+    redundant = Planner(rs, keys, True, index=index, reuse=merge, merge_keys=mk, hints=hints,
+                        named=names["include_redundant"], blockers=blockers).plan()
     shadowed = Planner(rs, keys, True, index=index, include_shadowed=True, reuse=redundant,
-                       merge_keys=mk, hints=hints, named=named, blockers=blockers).plan()
+                       merge_keys=mk, hints=hints, named=names["include_shadowed"],
+                       blockers=blockers).plan()
     return {"merge": merge, "include_redundant": redundant, "include_shadowed": shadowed}
 
 

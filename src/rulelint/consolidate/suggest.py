@@ -146,14 +146,17 @@ def leftovers(rs: RuleSet, findings: list[Any]) -> dict[str, list[str]]:
     return out
 
 
-def plan_flags(rs: RuleSet, keys: list[str] | tuple[str, ...]) -> dict[str, Plan]:
+def plan_flags(
+    rs: RuleSet, keys: list[str] | tuple[str, ...], flag: str = "include_shadowed"
+) -> dict[str, Plan]:
     """``merge.plan_all`` for ``suggest-merge``, which runs no check: with the hints the
     decided-so-far walk alone proves (``redundant.walk_hints``), which make the plans
-    faster, not different."""
+    faster, not different. ``flag``: the plan that is printed, whose removals are named
+    (the other plans are only counted)."""
     live = rs.live_rules()
     index = OverlapIndex([r.box for r in live])
     hints = walk_hints(live, rs.domains, index) if rs.semantics == "first-match" else None
-    return plan_all(rs, keys, index=(live, index), hints=hints)
+    return plan_all(rs, keys, index=(live, index), hints=hints, named=flag)
 
 
 def suggest(
