@@ -4,7 +4,7 @@
 A merge moves a rule's events past the rules between it and its partner; a rule with another
 action there that meets the moving box blocks it. The planner remembers which rule blocked
 each window and answers "blocked" again, without searching, while that rule is alive: it is
-still between (places keep their order), and its box only grows. These tests pin that the
+still between (places keep their order), and its box and the moving one only grow. These tests pin that the
 memory changes no plan, and that it forgets a window once its blocker is gone (merged away
 or removed), in the same plan and in the next plan of ``plan_all``.
 """
@@ -108,8 +108,15 @@ def test_the_next_plan_uses_a_blocker_only_where_it_still_lives(tmp_path):
         r3 = _rules(third)
         r3["x"].alive = False  # removed in this plan: another plan's blocker is no answer
         assert not third._between_blocks(r3["lo"], r3["hi"], r3["hi"].box, "allow")
-    # a grown rule's box is not its original one: the shared memory is not asked for it
+    # a grown box holds its original one, so what x's original box met it still meets
     r2["hi"].fields.append("n")
     second._memo = None
     with mock.patch.object(merge.Planner, "_window", lambda *a: iter(())):
-        assert not second._between_blocks(r2["lo"], r2["hi"], r2["hi"].box, "allow")
+        assert second._between_blocks(r2["lo"], r2["hi"], r2["hi"].box, "allow")
+    # but what a grown box meets is no fact about the original rules: not shared
+    fresh: dict = {}
+    fourth = Planner(rs, blockers=fresh)
+    r4 = _rules(fourth)
+    r4["hi"].fields.append("n")
+    assert fourth._between_blocks(r4["lo"], r4["hi"], r4["hi"].box, "allow")
+    assert fresh == {}

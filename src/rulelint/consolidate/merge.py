@@ -313,9 +313,10 @@ class Planner:
         self._index = OverlapIndex([])
         self._moved = _Moved()
         self._memo: tuple[int, int, int, bool] | None = None
-        # per window asked (lo, hi, moving box) that was blocked: the rule that blocked it;
-        # the next rounds ask most windows again, and the answer stands while that rule lives
-        self._blockers: dict[tuple[int, int, int], tuple[PlanRule, PlanRule, dict, PlanRule]] = {}
+        # per window asked (lo, hi, whose box moves: 0 lo's, 1 hi's) that was blocked: the
+        # rule that blocked it; the next rounds ask most windows again, and the answer
+        # stands while that rule lives (``_between_blocks``)
+        self._blockers: dict[tuple[int, int, int], PlanRule] = {}
         self._bucket_ids: dict[tuple, int] = {}  # merge buckets by key (``_round``)
         self._bucket_fields: list[str] = []  # the field each bucket's rules differ on
         self._by_base: dict[int, PlanRule] = (
@@ -379,30 +380,27 @@ class Planner:
         key = (id(lo), id(hi), id(moving))
         if self._memo is not None and self._memo[:3] == key:
             return self._memo[3]
-        seen = self._blockers.get(key)
-        if seen is not None and seen[3].alive and seen[0] is lo and seen[1] is hi and (
-            seen[2] is moving and seen[3].action != action
-        ):
-            # the rule that blocked this window in an earlier round still lives: it is still
-            # between (places keep their order), its box only grew, so it still meets
-            self._memo = (*key, True)
-            return True
+        # ``moving`` is lo's or hi's box (the callers move one of them), which only grows
+        side = 0 if moving is lo.box else 1 if moving is hi.box else -1
         shared = self._shared_blockers
-        side = -1
-        if shared is not None:
-            # the window as the other plans see it: ``moving`` is lo's or hi's original box
-            side = 0 if moving is lo.box else 1 if moving is hi.box else -1
-            if side >= 0 and not (lo, hi)[side].fields:
+        if side >= 0:
+            # the rule that blocked this window before (an earlier round, a smaller box)
+            # still lives: it is still between (places keep their order), its box and
+            # ``moving`` only grew, so they still meet. (Plan rules are all made at the
+            # start and live as long as the planner: their ids are never reused.)
+            seen = self._blockers.get((key[0], key[1], side))
+            if seen is not None and seen.alive and seen.action != action:
+                self._memo = (*key, True)
+                return True
+            if shared is not None:
+                # what another plan of ``plan_all`` found about the original rules: x's
+                # original box met the moving rule's original box; both hold them here
                 known = shared.get((id(lo.base), id(hi.base), side))
                 if known is not None:
                     x = self._by_base.get(id(known))
-                    # alive here, x is between (the same original places) and its box holds
-                    # the original one, which meets ``moving`` (the same original box)
                     if x is not None and x.alive and x.action != action:
                         self._memo = (*key, True)
                         return True
-            else:
-                side = -1
         a, b = lo.slot, hi.slot
         snap = self._snapshot
         blocker: PlanRule | None = None
@@ -416,13 +414,14 @@ class Planner:
                 blocker = r
                 break
         if blocker is not None:
-            if side >= 0 and not blocker.fields and shared is not None:
+            if (shared is not None and side >= 0 and not blocker.fields
+                    and not (lo, hi)[side].fields):  # both boxes original
                 shared[(id(lo.base), id(hi.base), side)] = blocker.base
         else:
             blocker = self._moved.blocks(moving, a, b, action)
         found = blocker is not None
-        if blocker is not None:  # the objects are held, so their ids are not reused
-            self._blockers[key] = (lo, hi, moving, blocker)
+        if blocker is not None and side >= 0:
+            self._blockers[key[0], key[1], side] = blocker
         self._memo = (*key, found)
         return found
 
