@@ -1228,6 +1228,7 @@ def plan_all(
     first = Planner(rs, keys, index=index, named=names["merge"], blockers=blockers)
     mk = first._merge_keys  # the same for every plan: built once
     merge = first.plan()
+    del first  # one planner's rules and memory at a time (peak RSS at 100k)
     redundant = Planner(rs, keys, True, index=index, reuse=merge, merge_keys=mk, hints=hints,
                         named=names["include_redundant"], blockers=blockers).plan()
     shadowed = Planner(rs, keys, True, index=index, include_shadowed=True, reuse=redundant,
